@@ -1,0 +1,101 @@
+"""The composition root: the one place that builds the ledger, its read models and servers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+from psycopg_pool import ConnectionPool
+
+from adapters.follower import LogFollower
+from adapters.group_commit import GroupCommitter
+from adapters.migrate import apply_migrations
+from adapters.postgres import PostgresAppealNumbers, eventsourcing_env, open_pool
+from adapters.projector import Projector
+from adapters.settings import Settings
+from domain.ledger import Ledger
+from projections.appeal_status import AppealStatusProjection
+from projections.base import Projection
+from projections.timeline import TimelineProjection
+
+log = logging.getLogger("ledger.bootstrap")
+
+
+def all_projections() -> dict[str, Projection]:
+    """Every read model by name; `ledger project NAME` and rebuild pick from these."""
+    return {p.name: p for p in (TimelineProjection(), AppealStatusProjection())}
+
+
+def database_url(settings: Settings, stack: ExitStack) -> str:
+    """The configured PostgreSQL, or the embedded one started under the data dir."""
+    if settings.database_url:
+        return settings.database_url
+    from adapters.embedded import EmbeddedPostgres
+
+    server = stack.enter_context(EmbeddedPostgres(settings.data_dir))
+    return server.create_database("ledger")
+
+
+def prepare_database(url: str, schema: str = "public") -> None:
+    """Apply migrations and create the event store's table (once, before any worker)."""
+    apply_migrations(url)
+    env = eventsourcing_env(url, schema) | {"CREATE_TABLE": "y"}
+    with open_pool(url, size=2, name="migrate") as pool:
+        Ledger(env, numbers=PostgresAppealNumbers(pool)).close()
+
+
+@dataclass
+class Services:
+    """Everything a process of the ledger runs on; close() releases it all."""
+
+    url: str
+    pool: ConnectionPool
+    ledger: Ledger
+    committer: GroupCommitter
+    projections: dict[str, Projection]
+    stop: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
+    followers: list[LogFollower] = field(default_factory=list)
+
+    def projector(self, name: str) -> Projector:
+        """A runner for one read model, with its own follower."""
+        follower = LogFollower(self.ledger, self.url)
+        self.followers.append(follower)
+        return Projector(self.pool, follower, self.projections[name])
+
+    def start_projections(self, names: list[str] | None = None) -> None:
+        """Run read models in background threads, following the log."""
+        for name in names or list(self.projections):
+            thread = threading.Thread(
+                target=self.projector(name).run, args=(self.stop,), name=f"projection-{name}",
+                daemon=True,
+            )
+            thread.start()
+            self.threads.append(thread)
+            log.info("projection started", extra={"projection": name})
+
+    def close(self) -> None:
+        """Stop the threads, then release the connections."""
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=10)
+        self.committer.close()
+        for follower in self.followers:
+            follower.close()
+        self.ledger.close()
+        self.pool.close()
+
+
+def build(url: str, settings: Settings, pool_size: int = 20) -> Services:
+    """Wire the ledger and its read models onto a prepared database."""
+    pool = open_pool(url, size=pool_size)
+    ledger = Ledger(
+        eventsourcing_env(url, settings.db_schema, pool_size=pool_size),
+        numbers=PostgresAppealNumbers(pool),
+    )
+    return Services(
+        url=url, pool=pool, ledger=ledger, committer=GroupCommitter(ledger),
+        projections=all_projections(),
+    )

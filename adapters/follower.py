@@ -1,0 +1,78 @@
+"""Follows the event log in order: batches of events after a position, woken by NOTIFY."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from domain.ledger import Ledger
+from projections.base import LoggedEvent, event_type
+
+_CACHED_NUMBERS = 100_000
+
+
+class LogFollower:
+    """Reads the ledger's log from any position; shared by projections, publisher and clock."""
+
+    def __init__(self, ledger: Ledger, url: str) -> None:
+        self._ledger = ledger
+        self._url = url
+        self._numbers: OrderedDict[UUID, str] = OrderedDict()
+        self._listener: psycopg.Connection[Any] | None = None
+
+    def read(self, after: int, limit: int = 500, stop: int | None = None) -> list[LoggedEvent]:
+        """Up to `limit` events after position `after` (and up to `stop`), in log order."""
+        notifications = self._ledger.recorder.select_notifications(
+            start=after + 1, limit=limit, stop=stop
+        )
+        mapper = self._ledger.mapper
+        logged = []
+        for n in notifications:
+            event = mapper.to_domain_event(n)
+            logged.append(LoggedEvent(n.id, event, self._account_number(event)))
+        return logged
+
+    def head(self) -> int:
+        """The last position written to the log (0 when empty)."""
+        return self._ledger.recorder.max_notification_id() or 0
+
+    def wait_for_new(self, timeout: float) -> None:
+        """Block until the log is appended to (a NOTIFY) or the timeout passes."""
+        if self._listener is None or self._listener.closed:
+            self._listener = psycopg.connect(self._url, autocommit=True)
+            channel = self._channel()
+            self._listener.execute(psycopg.sql.SQL("LISTEN {}").format(
+                psycopg.sql.Identifier(channel)))
+        for _ in self._listener.notifies(timeout=timeout, stop_after=1):
+            break
+
+    def close(self) -> None:
+        """Release the LISTEN connection."""
+        if self._listener is not None:
+            self._listener.close()
+
+    def _channel(self) -> str:
+        recorder = self._ledger.recorder
+        assert isinstance(recorder, PostgresApplicationRecorder)
+        return recorder.channel_name
+
+    def _account_number(self, event: Any) -> str:
+        origin: UUID = event.originator_id
+        if event_type(event) == "Opened":
+            self._remember(origin, event.number)
+        number = self._numbers.get(origin)
+        if number is None:
+            opened = self._ledger.repository.event_store.get(origin, lte=1)
+            number = next(iter(opened)).number  # type: ignore[attr-defined]
+            self._remember(origin, number)
+        return number
+
+    def _remember(self, origin: UUID, number: str) -> None:
+        self._numbers[origin] = number
+        self._numbers.move_to_end(origin)
+        if len(self._numbers) > _CACHED_NUMBERS:
+            self._numbers.popitem(last=False)

@@ -1,0 +1,87 @@
+"""Group commit: one writer thread stores the decisions of many concurrent callers at once.
+
+The event store locks its table until commit, so concurrent transactions queue behind each
+other; batching commands into one transaction keeps that gap-free guarantee and multiplies
+throughput (STACK-NOTES.md). Each caller still gets its own outcome or error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from concurrent.futures import Future
+from datetime import datetime
+
+from domain.commands import Command
+from domain.errors import LedgerError
+from domain.ledger import Ledger, Outcome, Request
+
+log = logging.getLogger("ledger.group_commit")
+
+_STOP = object()
+
+
+class GroupCommitter:
+    """Drains a queue of commands into `Ledger.execute_batch` calls of up to `max_batch`."""
+
+    def __init__(self, ledger: Ledger, max_batch: int = 100) -> None:
+        self._ledger = ledger
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[tuple[Request, Future[Outcome]] | object] = (
+            queue.SimpleQueue()
+        )
+        self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
+        self._thread.start()
+
+    def submit(self, command: Command, actor: str, now: datetime) -> Future[Outcome]:
+        """Queue a command; the future holds its outcome or its LedgerError."""
+        future: Future[Outcome] = Future()
+        self._queue.put((Request(command, actor, now), future))
+        return future
+
+    def execute(self, command: Command, actor: str, now: datetime) -> Outcome:
+        """Run a command through the batch and wait for it (for threads)."""
+        return self.submit(command, actor, now).result()
+
+    async def execute_async(self, command: Command, actor: str, now: datetime) -> Outcome:
+        """Run a command through the batch without blocking the event loop."""
+        return await asyncio.wrap_future(self.submit(command, actor, now))
+
+    def close(self) -> None:
+        """Finish what is queued, then stop the writer."""
+        self._queue.put(_STOP)
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            batch, stopping = self._next_batch()
+            if batch:
+                self._commit(batch)
+            if stopping:
+                return
+
+    def _next_batch(self) -> tuple[list[tuple[Request, Future[Outcome]]], bool]:
+        items = [self._queue.get()]
+        while len(items) < self._max_batch:
+            try:
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        batch = [i for i in items if i is not _STOP]
+        return batch, len(batch) != len(items)  # type: ignore[return-value]
+
+    def _commit(self, batch: list[tuple[Request, Future[Outcome]]]) -> None:
+        try:
+            results = self._ledger.execute_batch([request for request, _ in batch])
+        except Exception as error:  # the store itself failed: every caller hears it
+            log.exception("batch failed", extra={"size": len(batch)})
+            for _, future in batch:
+                future.set_exception(error)
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if isinstance(result, LedgerError):
+                future.set_exception(result)
+            else:
+                future.set_result(result)

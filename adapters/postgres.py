@@ -1,0 +1,67 @@
+"""PostgreSQL wiring: the event store's environment, the connection pool, appeal numbers."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool
+
+from domain.identity import format_appeal_number
+
+
+def eventsourcing_env(url: str, schema: str = "public", pool_size: int = 10) -> dict[str, str]:
+    """The explicit environment the eventsourcing library is built from (never os.environ)."""
+    info = conninfo_to_dict(url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(info.get("dbname", "postgres")),
+        "POSTGRES_HOST": str(info.get("host", "127.0.0.1")),
+        "POSTGRES_PORT": str(info.get("port", "5432")),
+        "POSTGRES_USER": str(info.get("user", "postgres")),
+        "POSTGRES_PASSWORD": str(info.get("password", "")),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(pool_size),
+        "POSTGRES_LOCK_TIMEOUT": "10",
+        "MAPPER_TOPIC": "adapters.transcoder:MsgspecMapper",
+        "TRANSCODER_TOPIC": "adapters.transcoder:MsgspecTranscoder",
+        "AGGREGATE_CACHE_MAXSIZE": "20000",
+        "AGGREGATE_CACHE_FASTFORWARD": "y",
+        "CREATE_TABLE": "n",
+    }
+
+
+def open_pool(url: str, size: int = 10, name: str = "ledger") -> ConnectionPool:
+    """A connection pool for read models and the appeal numbers (not the event store's)."""
+    pool = ConnectionPool(url, min_size=1, max_size=size, name=name, open=False)
+    pool.open(wait=True, timeout=30)
+    return pool
+
+
+class PostgresAppealNumbers:
+    """Appeal numbers from the `appeal_number_seq` sequence, with their account recorded."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+
+    def allocate(self, account_id: UUID, year: int) -> str:
+        """A new number such as 2026-000123; a gap after a refused command is harmless."""
+        with self._pool.connection() as conn:
+            row = conn.execute("SELECT nextval('appeal_number_seq')").fetchone()
+            assert row is not None
+            number = format_appeal_number(year, int(row[0]))
+            conn.execute(
+                "INSERT INTO appeal_numbers (appeal_number, account_id) VALUES (%s, %s)",
+                (number, account_id),
+            )
+        return number
+
+    def locate(self, appeal_number: str) -> UUID | None:
+        """The account stream the appeal lives in, or None for an unknown number."""
+        with self._pool.connection() as conn:
+            row = conn.execute(
+                "SELECT account_id FROM appeal_numbers WHERE appeal_number = %s",
+                (appeal_number,),
+            ).fetchone()
+        return None if row is None else UUID(str(row[0]))

@@ -1,0 +1,106 @@
+"""Runs a projection: view changes and its position in one transaction (exactly-once effect)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from psycopg import Connection, sql
+from psycopg_pool import ConnectionPool
+
+from adapters.follower import LogFollower
+from projections.base import Projection
+
+log = logging.getLogger("ledger.projector")
+
+BATCH = 500
+
+
+class Projector:
+    """Applies the log to one read model, from its recorded position onwards."""
+
+    def __init__(self, pool: ConnectionPool, follower: LogFollower, projection: Projection):
+        self.pool = pool
+        self.follower = follower
+        self.projection = projection
+
+    def step(self) -> int:
+        """Apply the next batch; returns how many events it applied (0 when caught up)."""
+        with self.pool.connection() as conn, conn.transaction():
+            current = _lock_position(conn, self.projection.name)
+            batch = self.follower.read(current, BATCH)
+            if not batch:
+                return 0
+            with conn.cursor() as cur:
+                for logged in batch:
+                    self.projection.apply(cur, logged)
+            conn.execute(
+                "UPDATE projection_positions SET position = %s WHERE name = %s",
+                (batch[-1].position, self.projection.name),
+            )
+        return len(batch)
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> None:
+        """Apply everything in the log now."""
+        while applied := self.step():
+            if progress is not None:
+                progress(applied)
+
+    def run(self, stop: threading.Event) -> None:
+        """Follow the log until stopped; errors are logged and retried, never skipped."""
+        while not stop.is_set():
+            try:
+                self.catch_up()
+                self.follower.wait_for_new(timeout=1.0)
+            except Exception:
+                log.exception("projection failed; retrying", extra={"projection": self.name})
+                stop.wait(1.0)
+
+    @property
+    def name(self) -> str:
+        """The read model's name."""
+        return self.projection.name
+
+    def reset(self) -> None:
+        """Empty the read model and its position, in one transaction, before a rebuild."""
+        with self.pool.connection() as conn, conn.transaction():
+            _lock_position(conn, self.name)
+            for table in self.projection.tables:
+                conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(table)))
+            conn.execute("UPDATE projection_positions SET position = 0 WHERE name = %s",
+                         (self.name,))
+
+
+def _lock_position(conn: Connection[Any], name: str) -> int:
+    """The read model's position, locked so two runners never apply the same event twice."""
+    conn.execute(
+        "INSERT INTO projection_positions (name, position) VALUES (%s, 0) ON CONFLICT DO NOTHING",
+        (name,),
+    )
+    row = conn.execute(
+        "SELECT position FROM projection_positions WHERE name = %s FOR UPDATE", (name,)
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def position_of(pool: ConnectionPool, name: str) -> int:
+    """How far a read model has got in the log."""
+    with pool.connection() as conn:
+        row = conn.execute(
+            "SELECT position FROM projection_positions WHERE name = %s", (name,)
+        ).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def wait_for(pool: ConnectionPool, name: str, position: int, timeout: float) -> bool:
+    """Read-your-writes: wait until the read model has reached `position` (5 ms polls)."""
+    deadline = time.monotonic() + timeout
+    while position_of(pool, name) < position:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True

@@ -1,0 +1,71 @@
+"""Every LEDGER_* environment variable, read once (`get_settings()`), each documented."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service's configuration; the README lists the same variables."""
+
+    database_url: str | None
+    """LEDGER_DATABASE_URL: PostgreSQL URL; unset means the embedded pgserver."""
+    nats_url: str | None
+    """LEDGER_NATS_URL: NATS URL; unset means the embedded nats-server."""
+    data_dir: Path
+    """LEDGER_DATA_DIR: where the embedded servers keep their data (default ./.ledger-data)."""
+    timezone: str
+    """LEDGER_TIMEZONE: the office's timezone for deadlines (default Europe/Moscow)."""
+    secret_key: str | None
+    """LEDGER_SECRET_KEY: key that signs bearer tokens; unset means a key kept in the data dir."""
+    previous_secret_keys: tuple[str, ...]
+    """LEDGER_PREVIOUS_SECRET_KEYS: comma-separated keys still accepted during a rotation."""
+    host: str
+    """LEDGER_HOST: address `ledger serve` listens on (default 127.0.0.1)."""
+    port: int
+    """LEDGER_PORT: port `ledger serve` listens on (default 8000)."""
+    db_schema: str
+    """LEDGER_DB_SCHEMA: PostgreSQL schema of the event store and read models (default public)."""
+    nats_stream: str
+    """LEDGER_NATS_STREAM: JetStream stream of ledger events (default LEDGER)."""
+    nats_subject_prefix: str
+    """LEDGER_NATS_SUBJECT_PREFIX: first token of every subject (default ledger)."""
+    read_wait_seconds: float
+    """LEDGER_READ_WAIT_SECONDS: how long a mutation waits for its projection (default 5)."""
+    log_level: str
+    """LEDGER_LOG_LEVEL: INFO, DEBUG, WARNING... (default INFO)."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"LEDGER_{name}")
+    return value if value not in (None, "") else default
+
+
+def load_settings() -> Settings:
+    """Read the environment now (tests call this; the service uses `get_settings`)."""
+    keys = _env("PREVIOUS_SECRET_KEYS", "") or ""
+    return Settings(
+        database_url=_env("DATABASE_URL"),
+        nats_url=_env("NATS_URL"),
+        data_dir=Path(_env("DATA_DIR", ".ledger-data") or ".ledger-data").absolute(),
+        timezone=_env("TIMEZONE", "Europe/Moscow") or "Europe/Moscow",
+        secret_key=_env("SECRET_KEY"),
+        previous_secret_keys=tuple(k for k in keys.split(",") if k),
+        host=_env("HOST", "127.0.0.1") or "127.0.0.1",
+        port=int(_env("PORT", "8000") or 8000),
+        db_schema=_env("DB_SCHEMA", "public") or "public",
+        nats_stream=_env("NATS_STREAM", "LEDGER") or "LEDGER",
+        nats_subject_prefix=_env("NATS_SUBJECT_PREFIX", "ledger") or "ledger",
+        read_wait_seconds=float(_env("READ_WAIT_SECONDS", "5") or 5),
+        log_level=(_env("LOG_LEVEL", "INFO") or "INFO").upper(),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    return load_settings()

@@ -1,0 +1,318 @@
+"""The Account aggregate: every interaction and appeal of one account, in one stream."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain import events as ev
+from domain.appeal import Action, Appeal
+from domain.errors import InvalidTransitionError, NotFoundError, ValidationError
+from domain.identity import account_stream_id
+from domain.values import (
+    AccountKind,
+    AppealForm,
+    AppealStatus,
+    AppealType,
+    Channel,
+    Contact,
+    Direction,
+    MeterReading,
+    WithoutConsiderationReason,
+)
+
+
+class Account(Aggregate):
+    """A client's account (лицевой счёт / договор): decides on its own history alone."""
+
+    class Opened(ev.AccountOpened):
+        """Stored as Account.Opened."""
+
+    class InteractionRecorded(ev.InteractionRecorded):
+        """Stored as Account.InteractionRecorded."""
+
+    class AppealRegistered(ev.AppealRegistered):
+        """Stored as Account.AppealRegistered."""
+
+    class AppealAssigned(ev.AppealAssigned):
+        """Stored as Account.AppealAssigned."""
+
+    class ClarificationRequested(ev.ClarificationRequested):
+        """Stored as Account.ClarificationRequested."""
+
+    class AppealDeferred(ev.AppealDeferred):
+        """Stored as Account.AppealDeferred."""
+
+    class AppealExtended(ev.AppealExtended):
+        """Stored as Account.AppealExtended."""
+
+    class AppealAnswered(ev.AppealAnswered):
+        """Stored as Account.AppealAnswered."""
+
+    class AppealClosed(ev.AppealClosed):
+        """Stored as Account.AppealClosed."""
+
+    class AppealLeftWithoutConsideration(ev.AppealLeftWithoutConsideration):
+        """Stored as Account.AppealLeftWithoutConsideration."""
+
+    @staticmethod
+    def create_id(number: str, kind: AccountKind = AccountKind.INDIVIDUAL) -> UUID:
+        """The stream id follows from the account number, so any channel can find it."""
+        return account_stream_id(number)
+
+    @event(Opened)
+    def __init__(self, number: str, kind: AccountKind) -> None:
+        self.number = number
+        self.kind = kind
+        self.appeals: dict[str, Appeal] = {}
+        self.external_refs: dict[tuple[Channel, str], str] = {}
+
+    # -- interactions -------------------------------------------------------------
+
+    def record_interaction(self, **fields: Any) -> UUID:
+        """Record a contact; the same channel + external reference is stored once."""
+        existing = self.known_reference(fields["channel"], fields.get("external_id"))
+        if existing is not None:
+            return UUID(existing)
+        interaction_id = uuid5(self.id, f"interaction:{self.version}")
+        self._interaction_recorded(interaction_id=interaction_id, **fields)
+        return interaction_id
+
+    @event(InteractionRecorded)
+    def _interaction_recorded(
+        self,
+        *,
+        interaction_id: UUID,
+        channel: Channel,
+        direction: Direction,
+        occurred_at: datetime,
+        summary: str,
+        operator: str | None,
+        external_id: str | None,
+        meter_reading: MeterReading | None,
+        recorded_by: str,
+    ) -> None:
+        self._remember_reference(channel, external_id, str(interaction_id))
+
+    def known_reference(self, channel: Channel, external_id: str | None) -> str | None:
+        """What an external reference of a channel was already stored as, if anything."""
+        return None if external_id is None else self.external_refs.get((channel, external_id))
+
+    def _remember_reference(self, channel: Channel, external_id: str | None, ref: str) -> None:
+        if external_id is not None:
+            self.external_refs[(channel, external_id)] = ref
+
+    # -- registering --------------------------------------------------------------
+
+    def register_appeal(
+        self, *, appeal_number: str, form: AppealForm | None, **fields: Any
+    ) -> None:
+        """Register a new appeal under a number allocated outside the aggregate."""
+        if appeal_number in self.appeals:
+            raise ValidationError(f"appeal {appeal_number} already exists", "appealNumber")
+        self._appeal_registered(
+            appeal_number=appeal_number,
+            form=form or _default_form(fields["channel"]),
+            **fields,
+        )
+
+    @event(AppealRegistered)
+    def _appeal_registered(
+        self,
+        *,
+        appeal_number: str,
+        channel: Channel,
+        appeal_type: AppealType,
+        form: AppealForm,
+        received_at: datetime,
+        subject: str,
+        text: str,
+        contact: Contact | None,
+        reply_channel: Channel | None,
+        external_id: str | None,
+        registered_by: str,
+    ) -> None:
+        self.appeals[appeal_number] = Appeal(
+            number=appeal_number,
+            channel=channel,
+            appeal_type=appeal_type,
+            form=form,
+            received_at=received_at,
+            contact=contact,
+            reply_channel=reply_channel,
+        )
+        self._remember_reference(channel, external_id, appeal_number)
+
+    def appeal(self, number: str) -> Appeal:
+        """The appeal with this number, or NOT_FOUND."""
+        try:
+            return self.appeals[number]
+        except KeyError:
+            raise NotFoundError(f"appeal {number} not found on account {self.number}") from None
+
+    def _transition(self, number: str, action: Action) -> Appeal:
+        appeal = self.appeal(number)
+        appeal.check_allows(action)
+        return appeal
+
+    # -- the lifecycle --------------------------------------------------------------
+
+    def assign_appeal(self, number: str, assignee: str, at: datetime, by: str) -> None:
+        """Hand the appeal to an assignee (or to another one)."""
+        self._transition(number, Action.ASSIGN)
+        self._assigned(appeal_number=number, at=at, by=by, assignee=assignee)
+
+    @event(AppealAssigned)
+    def _assigned(self, *, appeal_number: str, at: datetime, by: str, assignee: str) -> None:
+        appeal = self.appeals[appeal_number]
+        appeal.apply(Action.ASSIGN)
+        appeal.assignee = assignee
+
+    def request_clarification(self, number: str, note: str, at: datetime, by: str) -> None:
+        """Ask the client for details; the appeal waits for the client."""
+        self._transition(number, Action.REQUEST_CLARIFICATION)
+        self._clarification_requested(appeal_number=number, at=at, by=by, note=note)
+
+    @event(ClarificationRequested)
+    def _clarification_requested(
+        self, *, appeal_number: str, at: datetime, by: str, note: str
+    ) -> None:
+        self.appeals[appeal_number].apply(Action.REQUEST_CLARIFICATION)
+
+    def defer_appeal(self, number: str, reason: str, at: datetime, by: str) -> None:
+        """Leave the appeal for the next working day (9.1.5)."""
+        self._transition(number, Action.DEFER)
+        self._deferred(appeal_number=number, at=at, by=by, reason=reason)
+
+    @event(AppealDeferred)
+    def _deferred(self, *, appeal_number: str, at: datetime, by: str, reason: str) -> None:
+        self.appeals[appeal_number].apply(Action.DEFER)
+
+    def extend_appeal(self, number: str, reason: str, at: datetime, by: str) -> None:
+        """Extend the review term once: a second extension would pass the 10-day cap."""
+        appeal = self._transition(number, Action.EXTEND)
+        if appeal.extended:
+            raise InvalidTransitionError(
+                number, appeal.status, Action.EXTEND,
+                "already extended once; the term may not pass 10 working days (9.2.4)",
+            )
+        self._extended(appeal_number=number, at=at, by=by, reason=reason)
+
+    @event(AppealExtended)
+    def _extended(self, *, appeal_number: str, at: datetime, by: str, reason: str) -> None:
+        self.appeals[appeal_number].extended = True
+
+    def answer_appeal(
+        self, number: str, channel: Channel, text: str, at: datetime, by: str
+    ) -> None:
+        """Answer through the channel the client chose for the reply (10.7)."""
+        appeal = self._transition(number, Action.ANSWER)
+        if appeal.reply_channel is not None and channel != appeal.reply_channel:
+            raise ValidationError(
+                f"appeal {number} must be answered through {appeal.reply_channel.upper()}, "
+                f"the channel the client chose (10.7), not {channel.upper()}",
+                "channel",
+            )
+        self._answered(appeal_number=number, at=at, by=by, channel=channel, text=text)
+
+    @event(AppealAnswered)
+    def _answered(
+        self, *, appeal_number: str, at: datetime, by: str, channel: Channel, text: str
+    ) -> None:
+        appeal = self.appeals[appeal_number]
+        appeal.apply(Action.ANSWER)
+        appeal.answered_at = at
+
+    def close_appeal(self, number: str, note: str, at: datetime, by: str) -> None:
+        """Close an answered appeal."""
+        self._transition(number, Action.CLOSE)
+        self._closed(appeal_number=number, at=at, by=by, note=note)
+
+    @event(AppealClosed)
+    def _closed(self, *, appeal_number: str, at: datetime, by: str, note: str) -> None:
+        self.appeals[appeal_number].apply(Action.CLOSE)
+
+    def leave_without_consideration(
+        self,
+        number: str,
+        reason: WithoutConsiderationReason,
+        related_appeal_number: str | None,
+        at: datetime,
+        by: str,
+    ) -> None:
+        """Stop work on the merits for a reason of 8.4.5–8.4.8, checking that it holds."""
+        appeal = self._transition(number, Action.LEAVE_WITHOUT_CONSIDERATION)
+        self._check_reason(appeal, reason, related_appeal_number)
+        self._left_without_consideration(
+            appeal_number=number, at=at, by=by, reason=reason,
+            related_appeal_number=related_appeal_number,
+            notify_client=_notice_due(appeal, reason),
+        )
+
+    def _check_reason(
+        self, appeal: Appeal, reason: WithoutConsiderationReason, related: str | None
+    ) -> None:
+        if reason is WithoutConsiderationReason.REPEATED:
+            self._check_repeat_of(appeal, related)
+        elif related is not None:
+            raise ValidationError(
+                "relatedAppealNumber is only for REPEATED appeals (8.4.7)", "relatedAppealNumber"
+            )
+        if reason is WithoutConsiderationReason.NO_CONTACT and appeal.contact is not None and (
+            appeal.contact.reachable()
+        ):
+            raise InvalidTransitionError(
+                appeal.number, appeal.status, Action.LEAVE_WITHOUT_CONSIDERATION,
+                "the appeal has contact details, so NO_CONTACT does not apply (8.4.8)",
+            )
+
+    def _check_repeat_of(self, appeal: Appeal, related: str | None) -> None:
+        if related is None or related == appeal.number:
+            raise ValidationError(
+                "a REPEATED appeal must name the earlier answered appeal (8.4.7)",
+                "relatedAppealNumber",
+            )
+        earlier = self.appeals.get(related)
+        if earlier is None or not earlier.is_settled:
+            raise ValidationError(
+                f"appeal {related} is not an answered appeal of account {self.number}",
+                "relatedAppealNumber",
+            )
+
+    @event(AppealLeftWithoutConsideration)
+    def _left_without_consideration(
+        self,
+        *,
+        appeal_number: str,
+        at: datetime,
+        by: str,
+        reason: WithoutConsiderationReason,
+        related_appeal_number: str | None,
+        notify_client: bool,
+    ) -> None:
+        self.appeals[appeal_number].apply(Action.LEAVE_WITHOUT_CONSIDERATION)
+
+    def open_appeals(self) -> list[Appeal]:
+        """Appeals still in work."""
+        return [a for a in self.appeals.values() if a.status not in _FINAL]
+
+
+_FINAL = frozenset(
+    {AppealStatus.ANSWERED, AppealStatus.CLOSED, AppealStatus.LEFT_WITHOUT_CONSIDERATION}
+)
+
+
+def _default_form(channel: Channel) -> AppealForm:
+    from domain.values import FORM_OF_CHANNEL
+
+    return FORM_OF_CHANNEL[channel]
+
+
+def _notice_due(appeal: Appeal, reason: WithoutConsiderationReason) -> bool:
+    """Illegible letters and repeats are answered with a notice when the client is reachable."""
+    if reason in (WithoutConsiderationReason.ILLEGIBLE, WithoutConsiderationReason.REPEATED):
+        return appeal.contact is not None and appeal.contact.reachable()
+    return False

@@ -1,0 +1,148 @@
+"""The Ledger application: one method per command; each loads, decides, saves, returns a position.
+
+Commands are executed in batches (`execute_batch`) so that a group committer can store the
+decisions of many concurrent callers in one transaction; a batch of one is the plain path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Recording
+
+from domain import commands as c
+from domain.account import Account
+from domain.deciders import DECIDERS, Decision
+from domain.errors import ConflictError, LedgerError, NotFoundError
+from domain.identity import account_stream_id
+from domain.values import AccountKind
+
+MAX_ATTEMPTS = 5
+
+
+class AppealNumbers(Protocol):
+    """Supplier-wide appeal numbers, allocated from a sequence outside any aggregate."""
+
+    def allocate(self, account_id: UUID, year: int) -> str:
+        """A new number, remembered with the account it belongs to."""
+
+    def locate(self, appeal_number: str) -> UUID | None:
+        """The stream of the account an appeal number belongs to."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did: the log position written (or at which a repeat is visible)."""
+
+    position: int
+    account_number: str
+    appeal_number: str | None = None
+    interaction_id: UUID | None = None
+    duplicate: bool = False
+
+
+@dataclass
+class Request:
+    """A command with who asks and when; the appeal number, once allocated, is kept on retry."""
+
+    command: c.Command
+    actor: str
+    now: datetime
+    appeal_number: str | None = None
+
+
+class Ledger(Application[UUID]):
+    """The event-sourced ledger of every interaction with every account."""
+
+    name = "ledger"
+
+    def __init__(self, env: dict[str, str] | None = None, *, numbers: AppealNumbers) -> None:
+        super().__init__(env)
+        self.numbers = numbers
+
+    def execute(self, command: c.Command, actor: str, now: datetime) -> Outcome:
+        """Run one command; raise its LedgerError if refused."""
+        result = self.execute_batch([Request(command, actor, now)])[0]
+        if isinstance(result, LedgerError):
+            raise result
+        return result
+
+    def execute_batch(self, requests: Sequence[Request]) -> list[Outcome | LedgerError]:
+        """Decide every request on fresh aggregates and store all decisions in one commit."""
+        for _ in range(MAX_ATTEMPTS):
+            accounts: dict[UUID, Account] = {}
+            decided = [self._decide(r, accounts) for r in requests]
+            try:
+                recordings = self.save(*accounts.values())
+            except IntegrityError:
+                if len(requests) > 1:
+                    return [self.execute_batch([r])[0] for r in requests]
+                continue
+            return self._outcomes(decided, recordings)
+        return [ConflictError("the account kept changing; try again") for _ in requests]
+
+    def account(self, number: str) -> Account | None:
+        """The account as its history makes it now, or None if it was never contacted."""
+        return self._load(account_stream_id(number))
+
+    def _load(self, account_id: UUID) -> Account | None:
+        try:
+            account: Account = self.repository.get(account_id)
+        except AggregateNotFoundError:
+            return None
+        return account
+
+    def _decide(self, request: Request, accounts: dict[UUID, Account]) -> Decision | LedgerError:
+        try:
+            account = self._target(request, accounts)
+            decision = DECIDERS[type(request.command)](self, account, request)
+        except LedgerError as error:
+            return error
+        accounts[account.id] = account
+        return decision
+
+    def _target(self, request: Request, accounts: dict[UUID, Account]) -> Account:
+        command = request.command
+        if isinstance(command, c.AccountCommand):
+            account_id = account_stream_id(command.account_number)
+            account = accounts.get(account_id) or self._load(account_id)
+            if account is None:
+                kind = command.account_kind or _kind_of(command.account_number)
+                account = Account(number=command.account_number, kind=kind)
+            return account
+        assert isinstance(command, c.AppealCommand)
+        located = self.numbers.locate(command.appeal_number)
+        found = None if located is None else accounts.get(located) or self._load(located)
+        if found is None:
+            raise NotFoundError(f"appeal {command.appeal_number} not found")
+        return found
+
+    def allocate_appeal_number(self, request: Request, account: Account, year: int) -> str:
+        """The request's appeal number: allocated once, reused when the batch is retried."""
+        if request.appeal_number is None:
+            request.appeal_number = self.numbers.allocate(account.id, year)
+        return request.appeal_number
+
+    def _outcomes(
+        self, decided: list[Decision | LedgerError], recordings: list[Recording[Any]]
+    ) -> list[Outcome | LedgerError]:
+        positions: dict[UUID, int] = {}
+        for recording in recordings:
+            origin = recording.domain_event.originator_id
+            positions[origin] = max(positions.get(origin, 0), recording.notification.id)
+        head = 0 if all(d.account_id in positions for d in decided if isinstance(d, Decision))\
+            else self.recorder.max_notification_id() or 0
+        return [
+            d if isinstance(d, LedgerError) else d.outcome(positions.get(d.account_id, head))
+            for d in decided
+        ]
+
+
+def _kind_of(number: str) -> AccountKind:
+    """A six-digit number is a legal entity's contract uid (УИД); longer ones are personal."""
+    return AccountKind.LEGAL_ENTITY if len(number) == 6 else AccountKind.INDIVIDUAL

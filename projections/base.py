@@ -1,0 +1,57 @@
+"""What every read model is: a name, its tables, and how one event changes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+import msgspec
+from psycopg import Cursor
+
+_OMITTED = frozenset({"originator_id", "originator_version", "originator_topic"})
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """A domain event as the log delivers it: its position and its account's number."""
+
+    position: int
+    event: Any
+    account_number: str
+
+    @property
+    def type(self) -> str:
+        """The stored event's short type name, e.g. AppealAnswered."""
+        return event_type(self.event)
+
+
+class Projection(Protocol):
+    """A read model: applies events in log order inside the runner's transaction."""
+
+    name: str
+    tables: tuple[str, ...]
+
+    def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
+        """Change the read model's tables for one event."""
+
+
+def event_type(event: Any) -> str:
+    """The stored event's short type name, e.g. AppealAnswered (also the NATS subject token)."""
+    return type(event).__qualname__.rsplit(".", 1)[-1]
+
+
+def payload(event: Any) -> dict[str, Any]:
+    """The event's own fields as JSON-ready builtins, for `details` columns and messages."""
+    fields = {k: v for k, v in vars(event).items() if k not in _OMITTED}
+    result: dict[str, Any] = msgspec.to_builtins(fields)
+    return result
+
+
+def event_time(event: Any) -> datetime:
+    """When the event happened in the world (not when it was stored, unless that is all)."""
+    for attr in ("occurred_at", "received_at", "at", "timestamp"):
+        value = getattr(event, attr, None)
+        if isinstance(value, datetime):
+            return value
+    raise ValueError(f"{event_type(event)} carries no time")

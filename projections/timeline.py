@@ -1,0 +1,92 @@
+"""Account timeline: every interaction and appeal event of an account, newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from psycopg import Connection, Cursor
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from projections.base import LoggedEvent, event_time, payload
+
+_SUMMARIES = {
+    "Opened": "Лицевой счёт открыт в журнале",
+    "AppealRegistered": "Обращение зарегистрировано",
+    "AppealAssigned": "Назначен исполнитель",
+    "ClarificationRequested": "Запрошены уточнения у клиента",
+    "AppealDeferred": "Обращение отложено",
+    "AppealExtended": "Срок рассмотрения продлён",
+    "AppealAnswered": "Дан ответ",
+    "AppealClosed": "Обращение закрыто",
+    "AppealLeftWithoutConsideration": "Оставлено без рассмотрения",
+}
+"""What an operator reads for each event type (an interaction shows its own summary)."""
+
+
+class TimelineEntry(msgspec.Struct, frozen=True):
+    """One line of an account's timeline."""
+
+    position: int
+    account_number: str
+    event_type: str
+    occurred_at: datetime
+    channel: str | None
+    appeal_number: str | None
+    summary: str
+    actor: str | None
+    details: dict[str, Any]
+
+
+class TimelineProjection:
+    """Writes one `timeline_entries` row per event of an account's stream."""
+
+    name = "timeline"
+    tables = ("timeline_entries",)
+
+    def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
+        """Add the event's row."""
+        data = payload(logged.event)
+        cur.execute(
+            "INSERT INTO timeline_entries (position, account_id, account_number, event_type,"
+            " occurred_at, channel, appeal_number, summary, actor, details)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (
+                logged.position, logged.event.originator_id, logged.account_number,
+                logged.type, event_time(logged.event), data.get("channel"),
+                data.get("appeal_number"), _summary(logged.type, data),
+                data.get("recorded_by") or data.get("registered_by") or data.get("by"),
+                Jsonb(data),
+            ),
+        )
+
+
+def _summary(kind: str, data: dict[str, Any]) -> str:
+    if kind == "InteractionRecorded":
+        return str(data["summary"])
+    text = _SUMMARIES.get(kind, kind)
+    return f"{text}: {data['subject']}" if kind == "AppealRegistered" else text
+
+
+def read_timeline(
+    conn: Connection[Any], account_number: str, first: int, before: int | None
+) -> list[TimelineEntry]:
+    """Up to `first` entries of an account older than position `before`, newest first."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            "SELECT position, account_number, event_type, occurred_at, channel, appeal_number,"
+            " summary, actor, details FROM timeline_entries WHERE account_number = %s"
+            " AND position < %s ORDER BY position DESC LIMIT %s",
+            (account_number, before if before is not None else 2**62, first),
+        ).fetchall()
+    return [TimelineEntry(**row) for row in rows]
+
+
+def account_exists(conn: Connection[Any], account_number: str) -> bool:
+    """Whether the timeline has seen the account."""
+    row = conn.execute(
+        "SELECT 1 FROM timeline_entries WHERE account_number = %s LIMIT 1", (account_number,)
+    ).fetchone()
+    return row is not None
