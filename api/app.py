@@ -1,0 +1,81 @@
+"""create_app(): Litestar serving the GraphQL schema, health and metrics."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from litestar import Litestar, Request, get
+from litestar.exceptions import NotAuthorizedException
+from litestar.response import Response
+from strawberry.litestar import make_graphql_controller
+
+from adapters.bootstrap import Services
+from adapters.projector import position_of
+from adapters.settings import Settings
+from api.auth import InvalidTokenError, TokenKeys
+from api.graphql.context import bearer, make_context_getter
+from api.graphql.schema import schema
+from domain.errors import ForbiddenError
+
+if TYPE_CHECKING:
+    from strawberry.litestar.controller import GraphQLController as Base
+else:
+    Base = object
+
+
+def create_app(services: Services, settings: Settings, keys: TokenKeys) -> Litestar:
+    """The HTTP application: /graphql (GraphiQL in a browser), /health, /metrics."""
+    controller: type[Base] = make_graphql_controller(
+        schema, path="/graphql", context_getter=make_context_getter(services, settings, keys)
+    )
+
+    def positions() -> dict[str, Any]:
+        head = services.ledger.recorder.max_notification_id() or 0
+        read_models = {name: position_of(services.pool, name) for name in services.projections}
+        return {"head": head, "projections": read_models}
+
+    @get("/health", sync_to_thread=True)
+    def health() -> dict[str, Any]:
+        """Liveness and how far each read model lags the log; needs no token."""
+        return {"status": "ok", **positions()}
+
+    @get("/metrics", sync_to_thread=True, media_type="text/plain")
+    def metrics(request: Request[Any, Any, Any]) -> str:
+        """Prometheus text: the log head and each read model's position."""
+        _authenticate(request, keys, "metrics")
+        state = positions()
+        lines = [f"ledger_log_head {state['head']}"]
+        lines += [f'ledger_projection_position{{name="{n}"}} {p}'
+                  for n, p in state["projections"].items()]
+        return "\n".join(lines) + "\n"
+
+    return Litestar(
+        route_handlers=[controller, health, metrics],
+        exception_handlers={NotAuthorizedException: _unauthorized, ForbiddenError: _forbidden},
+        logging_config=None,
+    )
+
+
+def _authenticate(request: Request[Any, Any, Any], keys: TokenKeys, operation: str) -> None:
+    token = bearer(request.headers.get("authorization"))
+    if token is None:
+        raise NotAuthorizedException("Authorization: Bearer <token> is required")
+    try:
+        principal = keys.verify(token)
+    except InvalidTokenError as error:
+        raise NotAuthorizedException(f"invalid token: {error}") from None
+    principal.check_may(operation)
+
+
+def _unauthorized(_: Request[Any, Any, Any], error: NotAuthorizedException) -> Response[Any]:
+    return Response(
+        {"errors": [{"message": error.detail, "extensions": {"code": "UNAUTHENTICATED"}}]},
+        status_code=401, headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def _forbidden(_: Request[Any, Any, Any], error: ForbiddenError) -> Response[Any]:
+    return Response(
+        {"errors": [{"message": error.message, "extensions": {"code": error.code}}]},
+        status_code=403,
+    )

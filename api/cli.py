@@ -1,0 +1,133 @@
+"""The `ledger` command: serve, migrate, project, projections rebuild, token."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from contextlib import ExitStack
+
+from adapters.bootstrap import Services, all_projections, build, database_url, prepare_database
+from adapters.settings import Settings, get_settings
+from api.auth import Role, TokenKeys, local_secret
+from api.logs import configure_logging
+
+log = logging.getLogger("ledger.cli")
+
+
+def token_keys(settings: Settings) -> TokenKeys:
+    """The configured signing key, or the embedded default's key kept in the data dir."""
+    current = settings.secret_key or local_secret(settings.data_dir)
+    return TokenKeys(current=current, previous=settings.previous_secret_keys)
+
+
+def _services(stack: ExitStack, settings: Settings) -> Services:
+    url = database_url(settings, stack)
+    prepare_database(url, settings.db_schema)
+    services = build(url, settings)
+    stack.callback(services.close)
+    return services
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    """Migrations, projections and the API in one process."""
+    import uvicorn
+
+    from api.app import create_app
+
+    with ExitStack() as stack:
+        services = _services(stack, settings)
+        services.start_projections()
+        keys = token_keys(settings)
+        app = create_app(services, settings, keys)
+        host, port = args.host or settings.host, args.port or settings.port
+        log.info("serving", extra={"url": f"http://{host}:{port}/graphql"})
+        if not settings.secret_key:
+            print(f"GraphQL: http://{host}:{port}/graphql  token: "
+                  "ledger token --role operator --subject you", file=sys.stderr)
+        uvicorn.run(app, host=host, port=port, log_config=None)
+    return 0
+
+
+def migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Apply pending migrations and create the event store's table."""
+    with ExitStack() as stack:
+        prepare_database(database_url(settings, stack), settings.db_schema)
+    return 0
+
+
+def project(args: argparse.Namespace, settings: Settings) -> int:
+    """Run read models only, until SIGINT or SIGTERM."""
+    unknown = set(args.names) - set(all_projections())
+    if unknown:
+        print(f"ledger project: unknown read model {', '.join(sorted(unknown))}; "
+              f"known: {', '.join(all_projections())}", file=sys.stderr)
+        return 2
+    with ExitStack() as stack:
+        services = _services(stack, settings)
+        services.start_projections(args.names or None)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: services.stop.set())
+        services.stop.wait()
+    return 0
+
+
+def rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    """Empty a read model and rebuild it from the log, with a progress bar."""
+    from tqdm import tqdm
+
+    with ExitStack() as stack:
+        services = _services(stack, settings)
+        projector = services.projector(args.name)
+        head = projector.follower.head()
+        projector.reset()
+        with tqdm(total=head, unit="event", desc=f"rebuild {args.name}") as bar:
+            projector.catch_up(progress=bar.update)
+        log.info("rebuilt", extra={"projection": args.name, "position": head})
+    return 0
+
+
+def token(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a bearer token signed with the configured key."""
+    print(token_keys(settings).issue(Role(args.role), args.subject, args.ttl))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line of API.md."""
+    main = argparse.ArgumentParser(prog="ledger", description=__doc__)
+    sub = main.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("serve", help="API, projections and migrations in one process")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(run=serve)
+    sub.add_parser("migrate", help="apply pending migrations").set_defaults(run=migrate)
+    p = sub.add_parser("project", help="run projections only")
+    p.add_argument("names", nargs="*", metavar="NAME", help=", ".join(all_projections()))
+    p.set_defaults(run=project)
+    p = sub.add_parser("projections", help="manage read models")
+    rebuild_parser = p.add_subparsers(dest="action", required=True).add_parser(
+        "rebuild", help="drop a read model and rebuild it from the log")
+    rebuild_parser.add_argument("name", choices=list(all_projections()))
+    rebuild_parser.set_defaults(run=rebuild)
+    p = sub.add_parser("token", help="print a bearer token")
+    p.add_argument("--role", required=True, choices=[r.value for r in Role])
+    p.add_argument("--subject", required=True)
+    p.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 hours)")
+    p.set_defaults(run=token)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `ledger` console script."""
+    args = parser().parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    run: Callable[[argparse.Namespace, Settings], int] = args.run
+    return run(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+"""Queries of accounts."""
+
+from __future__ import annotations
+
+import strawberry
+
+from api.graphql.accounts.types import Account
+from api.graphql.context import Context
+from projections.timeline import account_exists
+
+
+@strawberry.type
+class AccountQueries:
+    @strawberry.field(description="An account by its number; null if it was never contacted.")
+    async def account(self, info: strawberry.Info[Context, None], number: str) -> Account | None:
+        info.context.require("account")
+        found = await info.context.read(account_exists, number)
+        return Account(number=number) if found else None

@@ -1,0 +1,76 @@
+"""The Account type: its timeline and its appeals, from the read models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.graphql.appeals.types import Appeal
+from api.graphql.context import Context
+from api.graphql.enums import Channel
+from api.graphql.pagination import PageInfo, decode_position, encode, page_size
+from domain import values as v
+from projections.appeal_status_queries import AppealFilter, read_appeals
+from projections.timeline import TimelineEntry as Row
+from projections.timeline import read_timeline
+
+
+@strawberry.type(description="One interaction or appeal event of an account.")
+class TimelineEntry:
+    position: int = strawberry.field(description="Log position: the timeline's order.")
+    event_type: str = strawberry.field(description="E.g. InteractionRecorded, AppealAnswered.")
+    occurred_at: datetime
+    channel: Channel | None
+    appeal_number: str | None
+    summary: str
+    actor: str | None
+    details: JSON = strawberry.field(description="The event's own fields.")
+
+    @classmethod
+    def of(cls, row: Row) -> TimelineEntry:
+        """From a read-model row."""
+        return cls(
+            position=row.position, event_type=row.event_type, occurred_at=row.occurred_at,
+            channel=None if row.channel is None else v.Channel(row.channel),
+            appeal_number=row.appeal_number, summary=row.summary, actor=row.actor,
+            details=row.details,
+        )
+
+
+@strawberry.type
+class TimelineEdge:
+    cursor: str
+    node: TimelineEntry
+
+
+@strawberry.type(description="A page of an account's timeline, newest first.")
+class TimelineConnection:
+    edges: list[TimelineEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="A client's account (лицевой счёт / договор).")
+class Account:
+    number: str
+
+    @strawberry.field(description="Every interaction and appeal event, newest first.")
+    async def timeline(
+        self, info: strawberry.Info[Context, None], first: int | None = 50,
+        after: str | None = None,
+    ) -> TimelineConnection:
+        size = page_size(first)
+        rows = await info.context.read(read_timeline, self.number, size + 1,
+                                       decode_position(after))
+        edges = [TimelineEdge(cursor=encode(str(r.position)), node=TimelineEntry.of(r))
+                 for r in rows[:size]]
+        return TimelineConnection(edges=edges, page_info=PageInfo(
+            has_next_page=len(rows) > size, end_cursor=edges[-1].cursor if edges else None))
+
+    @strawberry.field(description="The account's appeals, newest first (up to 200).")
+    async def appeals(self, info: strawberry.Info[Context, None]) -> list[Appeal]:
+        rows = await info.context.read(
+            read_appeals, AppealFilter(account_number=self.number), 200, None
+        )
+        return [Appeal.of(row) for row in rows]

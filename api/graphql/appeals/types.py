@@ -1,0 +1,113 @@
+"""The Appeal type and its connection, read from the appeal status read model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.graphql.context import Context
+from api.graphql.enums import AppealForm, AppealStatus, AppealType, Channel
+from api.graphql.pagination import PageInfo, encode
+from domain import values as v
+from projections.appeal_status_queries import AppealRow, HistoryRow, read_history
+
+
+@strawberry.type(description="How to reach the person who wrote.")
+class Contact:
+    name: str | None
+    phone: str | None
+    email: str | None
+    postal_address: str | None
+
+
+@strawberry.type(description="One event in an appeal's history.")
+class AppealHistoryEntry:
+    position: int = strawberry.field(description="Log position of the event.")
+    event_type: str = strawberry.field(description="E.g. AppealAssigned.")
+    at: datetime = strawberry.field(description="When it happened.")
+    actor: str | None = strawberry.field(description="Who did it.")
+    status: AppealStatus = strawberry.field(description="The appeal's status after it.")
+    details: JSON = strawberry.field(description="The event's own fields.")
+
+    @classmethod
+    def of(cls, row: HistoryRow) -> AppealHistoryEntry:
+        """From a read-model row."""
+        return cls(
+            position=row.position, event_type=row.event_type, at=row.at, actor=row.actor,
+            status=v.AppealStatus(row.status), details=row.details,
+        )
+
+
+@strawberry.type(description="An appeal (обращение) and where it stands.")
+class Appeal:
+    number: str = strawberry.field(description="Supplier-wide number, e.g. 2026-000123.")
+    account_number: str
+    channel: Channel
+    type: AppealType
+    form: AppealForm
+    status: AppealStatus
+    received_at: datetime
+    subject: str
+    text: str
+    contact: Contact | None
+    reply_channel: Channel | None = strawberry.field(description="Where the answer goes (10.7).")
+    external_id: str | None
+    assignee: str | None
+    extended: bool = strawberry.field(description="Whether the term was extended (9.2.4).")
+    answered_at: datetime | None
+    answer_channel: Channel | None
+    closed_at: datetime | None
+    without_consideration_reason: str | None
+    related_appeal_number: str | None
+
+    @strawberry.field(description="Every event of the appeal, in order.")
+    async def history(self, info: strawberry.Info[Context, None]) -> list[AppealHistoryEntry]:
+        rows = await info.context.read(read_history, self.number)
+        return [AppealHistoryEntry.of(row) for row in rows]
+
+    @classmethod
+    def of(cls, row: AppealRow) -> Appeal:
+        """From a read-model row."""
+        contact = None if row.contact is None else Contact(
+            name=row.contact.get("name"), phone=row.contact.get("phone"),
+            email=row.contact.get("email"), postal_address=row.contact.get("postalAddress"),
+        )
+        return cls(
+            number=row.appeal_number, account_number=row.account_number,
+            channel=v.Channel(row.channel), type=v.AppealType(row.appeal_type),
+            form=v.AppealForm(row.form), status=v.AppealStatus(row.status),
+            received_at=row.received_at, subject=row.subject, text=row.text, contact=contact,
+            reply_channel=_channel(row.reply_channel), external_id=row.external_id,
+            assignee=row.assignee, extended=row.extended, answered_at=row.answered_at,
+            answer_channel=_channel(row.answer_channel), closed_at=row.closed_at,
+            without_consideration_reason=row.without_consideration_reason,
+            related_appeal_number=row.related_appeal_number,
+        )
+
+
+def _channel(value: str | None) -> v.Channel | None:
+    return None if value is None else v.Channel(value)
+
+
+@strawberry.type
+class AppealEdge:
+    cursor: str
+    node: Appeal
+
+
+@strawberry.type(description="A page of appeals.")
+class AppealConnection:
+    edges: list[AppealEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def of(cls, rows: list[AppealRow], size: int) -> AppealConnection:
+        """A page from up to size+1 rows (the extra one says there is more)."""
+        edges = [
+            AppealEdge(cursor=encode(r.received_at.isoformat(), r.appeal_number), node=Appeal.of(r))
+            for r in rows[:size]
+        ]
+        end = edges[-1].cursor if edges else None
+        return cls(edges=edges, page_info=PageInfo(has_next_page=len(rows) > size, end_cursor=end))

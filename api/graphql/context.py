@@ -1,0 +1,112 @@
+"""The request context: who calls, and the few things every resolver does with the ledger."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from litestar import Request
+from litestar.exceptions import NotAuthorizedException
+from psycopg import Connection
+from strawberry.litestar.controller import BaseContext
+
+from adapters.bootstrap import Services
+from adapters.projector import wait_for
+from adapters.settings import Settings
+from api.auth import InvalidTokenError, Principal, TokenKeys
+from domain.commands import Command
+from domain.errors import LedgerError
+from domain.ledger import Outcome
+
+T = TypeVar("T")
+
+
+class UnauthenticatedError(LedgerError):
+    """No valid token came with the request."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Context(BaseContext, kw_only=True):
+    """What resolvers get: the services, the caller, and the request's id."""
+
+    services: Services
+    settings: Settings
+    principal: Principal | None
+    request_id: str
+    connection_params: dict[str, Any] | None = None
+
+    def require(self, operation: str) -> Principal:
+        """The caller, if allowed to call this operation (else UNAUTHENTICATED/FORBIDDEN)."""
+        if self.principal is None:
+            raise UnauthenticatedError("a bearer token is required")
+        self.principal.check_may(operation)
+        return self.principal
+
+    async def execute(self, operation: str, command: Command) -> Outcome:
+        """Run a command as the caller, through the group committer."""
+        principal = self.require(operation)
+        now = datetime.now(UTC)
+        return await self.services.committer.execute_async(command, principal.subject, now)
+
+    async def read(self, query: Callable[..., T], *args: Any) -> T:
+        """Run a read-model query on a pooled connection, off the event loop."""
+
+        def run() -> T:
+            with self.services.pool.connection() as conn:
+                return query(conn, *args)
+
+        return await anyio.to_thread.run_sync(run)
+
+    async def wait(self, read_model: str, position: int) -> None:
+        """Read-your-writes: wait until the read model has reached the position written."""
+        timeout = self.settings.read_wait_seconds
+        await anyio.to_thread.run_sync(
+            partial(wait_for, self.services.pool, read_model, position, timeout)
+        )
+
+
+def bearer(header: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header."""
+    if not header or not header.lower().startswith("bearer "):
+        return None
+    return header[7:].strip() or None
+
+
+def make_context_getter(
+    services: Services, settings: Settings, keys: TokenKeys
+) -> Callable[..., Any]:
+    """A Litestar dependency that authenticates each HTTP request (401 without a token)."""
+
+    async def get_context(request: Request[Any, Any, Any]) -> Context:
+        principal = _principal(request, keys)
+        return Context(
+            services=services, settings=settings, principal=principal,
+            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+        )
+
+    return get_context
+
+
+def _principal(request: Request[Any, Any, Any], keys: TokenKeys) -> Principal | None:
+    token = bearer(request.headers.get("authorization"))
+    if token is None:
+        if _is_ide_page(request):
+            return None  # the GraphiQL page itself holds no data; its queries need a token
+        raise NotAuthorizedException("Authorization: Bearer <token> is required")
+    try:
+        return keys.verify(token)
+    except InvalidTokenError as error:
+        raise NotAuthorizedException(f"invalid token: {error}") from None
+
+
+def _is_ide_page(request: Request[Any, Any, Any]) -> bool:
+    accept = request.headers.get("accept", "")
+    return request.method == "GET" and "text/html" in accept and "query" not in request.query_params
+
+
+ConnectionT = Connection[Any]

@@ -1,0 +1,69 @@
+"""Errors as API.md wants them: a message and `extensions.code` (and `field` for VALIDATION)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
+import msgspec
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from domain.errors import LedgerError, ValidationError
+
+T = TypeVar("T")
+_PATH = re.compile(r" - at `\$\.?([^`]*)`$")
+_GRAPHQL_AT = re.compile(r'at "([^"]+)"')
+log = logging.getLogger("ledger.graphql")
+
+
+def camel(path: str) -> str:
+    """input.received_at -> input.receivedAt: the names the client sent."""
+    return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), path)
+
+
+def convert(value: Any, into: type[T], argument: str = "input") -> T:
+    """Validate a GraphQL input into a command; a VALIDATION error names the field."""
+    try:
+        return msgspec.convert(value, into, from_attributes=True)
+    except msgspec.ValidationError as error:
+        text = str(error)
+        match = _PATH.search(text)
+        where = camel(match.group(1)) if match else ""
+        field = f"{argument}.{where}" if where else argument
+        message = _PATH.sub("", text)
+        raise ValidationError(f"{field}: {message}", field=field) from None
+
+
+class ErrorCodes(SchemaExtension):
+    """Give every error its code: domain errors keep theirs, GraphQL's own are VALIDATION."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in (result.errors or []) if result is not None else []:
+            extensions = dict(error.extensions or {})
+            extensions.setdefault("code", _code_of(error))
+            field = _field_of(error)
+            if extensions["code"] == "VALIDATION" and field:
+                extensions.setdefault("field", field)
+            error.extensions = extensions
+            if extensions["code"] == "INTERNAL":
+                log.error("internal error", exc_info=error.original_error)
+                error.message = "internal error; it has been logged"
+
+
+def _code_of(error: GraphQLError) -> str:
+    original = error.original_error
+    if isinstance(original, LedgerError):
+        return original.code
+    return "INTERNAL" if original is not None else "VALIDATION"
+
+
+def _field_of(error: GraphQLError) -> str | None:
+    if isinstance(error.original_error, ValidationError):
+        return error.original_error.field
+    match = _GRAPHQL_AT.search(error.message)
+    return match.group(1) if match else None

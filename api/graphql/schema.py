@@ -1,0 +1,36 @@
+"""The schema, merged from the per-context modules (accounts, appeals)."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+from strawberry.tools import merge_types
+
+from api.graphql.accounts.mutations.interaction_record import record_interaction
+from api.graphql.accounts.queries import AccountQueries
+from api.graphql.appeals.mutations import AppealMutations
+from api.graphql.appeals.queries import AppealQueries
+from api.graphql.errors import ErrorCodes
+
+
+@strawberry.type
+class AccountMutations:
+    record_interaction = strawberry.mutation(
+        record_interaction, description="Record a contact on any channel."
+    )
+
+
+Query = merge_types("Query", (AccountQueries, AppealQueries))
+Mutation = merge_types("Mutation", (AccountMutations, AppealMutations))
+
+class LedgerSchema(strawberry.Schema):
+    """Refused commands are answers, not faults: only internal errors are logged (by ErrorCodes)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log nothing here; ErrorCodes logs internal errors with their traceback."""
+
+
+schema = LedgerSchema(query=Query, mutation=Mutation, extensions=[ErrorCodes])
