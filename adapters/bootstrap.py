@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
+from nats.aio.client import Client
+from nats.js import JetStreamContext
 from psycopg_pool import ConnectionPool
 
 from adapters.follower import LogFollower
+from adapters.nats.publisher import NatsEventPublisher
+from adapters.nats.streams import Subjects
+from adapters.nats.workers import Worker, start_workers_thread
 from adapters.group_commit import GroupCommitter
 from adapters.migrate import apply_migrations
 from adapters.postgres import PostgresAppealNumbers, eventsourcing_env, open_pool
@@ -36,6 +42,19 @@ def database_url(settings: Settings, stack: ExitStack) -> str:
 
     server = stack.enter_context(EmbeddedPostgres(settings.data_dir))
     return server.create_database("ledger")
+
+
+def nats_url(settings: Settings, stack: ExitStack) -> str:
+    """The configured NATS, or the embedded nats-server started under the data dir."""
+    if settings.nats_url:
+        return settings.nats_url
+    from adapters.embedded import EmbeddedNats
+
+    server = stack.enter_context(
+        EmbeddedNats(settings.data_dir, port=settings.embedded_nats_port,
+                     sync_always=settings.nats_sync_always)
+    )
+    return server.url
 
 
 def prepare_database(url: str, schema: str = "public") -> None:
@@ -75,6 +94,21 @@ class Services:
             thread.start()
             self.threads.append(thread)
             log.info("projection started", extra={"projection": name})
+
+    def start_nats(self, url: str, settings: Settings, workers: list[Worker]) -> None:
+        """Run NATS workers (publisher, channel consumers) in one background event loop."""
+        self.threads.append(start_workers_thread(url, settings, workers, self.stop))
+        log.info("nats workers started", extra={"url": url, "workers": len(workers)})
+
+    def publisher(self, settings: Settings) -> Worker:
+        """The worker that publishes every stored event to JetStream."""
+        follower = LogFollower(self.ledger, self.url)
+        self.followers.append(follower)
+
+        async def publish(_: Client, js: JetStreamContext, stop: asyncio.Event) -> None:
+            await NatsEventPublisher(self.pool, follower, js, Subjects.of(settings)).run(stop)
+
+        return publish
 
     def close(self) -> None:
         """Stop the threads, then release the connections."""

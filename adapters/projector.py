@@ -30,7 +30,7 @@ class Projector:
     def step(self) -> int:
         """Apply the next batch; returns how many events it applied (0 when caught up)."""
         with self.pool.connection() as conn, conn.transaction():
-            current = _lock_position(conn, self.projection.name)
+            current = lock_position(conn, self.projection.name)
             batch = self.follower.read(current, BATCH)
             if not batch:
                 return 0
@@ -67,14 +67,14 @@ class Projector:
     def reset(self) -> None:
         """Empty the read model and its position, in one transaction, before a rebuild."""
         with self.pool.connection() as conn, conn.transaction():
-            _lock_position(conn, self.name)
+            lock_position(conn, self.name)
             for table in self.projection.tables:
                 conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(table)))
             conn.execute("UPDATE projection_positions SET position = 0 WHERE name = %s",
                          (self.name,))
 
 
-def _lock_position(conn: Connection[Any], name: str) -> int:
+def lock_position(conn: Connection[Any], name: str) -> int:
     """The read model's position, locked so two runners never apply the same event twice."""
     conn.execute(
         "INSERT INTO projection_positions (name, position) VALUES (%s, 0) ON CONFLICT DO NOTHING",

@@ -16,6 +16,8 @@ class Settings:
     """LEDGER_DATABASE_URL: PostgreSQL URL; unset means the embedded pgserver."""
     nats_url: str | None
     """LEDGER_NATS_URL: NATS URL; unset means the embedded nats-server."""
+    embedded_nats_port: int
+    """LEDGER_EMBEDDED_NATS_PORT: port of the embedded nats-server (default 4223)."""
     data_dir: Path
     """LEDGER_DATA_DIR: where the embedded servers keep their data (default ./.ledger-data)."""
     timezone: str
@@ -34,6 +36,14 @@ class Settings:
     """LEDGER_NATS_STREAM: JetStream stream of ledger events (default LEDGER)."""
     nats_subject_prefix: str
     """LEDGER_NATS_SUBJECT_PREFIX: first token of every subject (default ledger)."""
+    nats_duplicate_window_seconds: float
+    """LEDGER_NATS_DUPLICATE_WINDOW_SECONDS: JetStream drops a repeated Nats-Msg-Id within it
+    (default 120)."""
+    nats_max_age_days: float
+    """LEDGER_NATS_MAX_AGE_DAYS: how long the streams keep messages; 0 keeps them (default 30)."""
+    nats_sync_always: bool
+    """LEDGER_NATS_SYNC_ALWAYS: JetStream fsyncs each message before its ack (default false:
+    the event store is the source of truth and the publisher republishes after a crash)."""
     read_wait_seconds: float
     """LEDGER_READ_WAIT_SECONDS: how long a mutation waits for its projection (default 5)."""
     log_level: str
@@ -51,6 +61,7 @@ def load_settings() -> Settings:
     return Settings(
         database_url=_env("DATABASE_URL"),
         nats_url=_env("NATS_URL"),
+        embedded_nats_port=int(_env("EMBEDDED_NATS_PORT", "4223") or 4223),
         data_dir=Path(_env("DATA_DIR", ".ledger-data") or ".ledger-data").absolute(),
         timezone=_env("TIMEZONE", "Europe/Moscow") or "Europe/Moscow",
         secret_key=_env("SECRET_KEY"),
@@ -60,6 +71,9 @@ def load_settings() -> Settings:
         db_schema=_env("DB_SCHEMA", "public") or "public",
         nats_stream=_env("NATS_STREAM", "LEDGER") or "LEDGER",
         nats_subject_prefix=_env("NATS_SUBJECT_PREFIX", "ledger") or "ledger",
+        nats_duplicate_window_seconds=float(_env("NATS_DUPLICATE_WINDOW_SECONDS", "120") or 120),
+        nats_max_age_days=float(_env("NATS_MAX_AGE_DAYS", "30") or 30),
+        nats_sync_always=(_env("NATS_SYNC_ALWAYS", "false") or "false").lower() in ("1", "true", "y", "yes"),
         read_wait_seconds=float(_env("READ_WAIT_SECONDS", "5") or 5),
         log_level=(_env("LOG_LEVEL", "INFO") or "INFO").upper(),
     )

@@ -9,7 +9,14 @@ import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 
-from adapters.bootstrap import Services, all_projections, build, database_url, prepare_database
+from adapters.bootstrap import (
+    Services,
+    all_projections,
+    build,
+    database_url,
+    nats_url,
+    prepare_database,
+)
 from adapters.settings import Settings, get_settings
 from api.auth import Role, TokenKeys, local_secret
 from api.logs import configure_logging
@@ -40,6 +47,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     with ExitStack() as stack:
         services = _services(stack, settings)
         services.start_projections()
+        services.start_nats(nats_url(settings, stack), settings, [services.publisher(settings)])
         keys = token_keys(settings)
         app = create_app(services, settings, keys)
         host, port = args.host or settings.host, args.port or settings.port
@@ -68,10 +76,23 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
     with ExitStack() as stack:
         services = _services(stack, settings)
         services.start_projections(args.names or None)
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: services.stop.set())
-        services.stop.wait()
+        _wait_for_signal(services)
     return 0
+
+
+def publish(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the NATS publisher only, until SIGINT or SIGTERM."""
+    with ExitStack() as stack:
+        services = _services(stack, settings)
+        services.start_nats(nats_url(settings, stack), settings, [services.publisher(settings)])
+        _wait_for_signal(services)
+    return 0
+
+
+def _wait_for_signal(services: Services) -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: services.stop.set())
+    services.stop.wait()
 
 
 def rebuild(args: argparse.Namespace, settings: Settings) -> int:
@@ -107,6 +128,7 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("project", help="run projections only")
     p.add_argument("names", nargs="*", metavar="NAME", help=", ".join(all_projections()))
     p.set_defaults(run=project)
+    sub.add_parser("publish", help="run the NATS publisher only").set_defaults(run=publish)
     p = sub.add_parser("projections", help="manage read models")
     rebuild_parser = p.add_subparsers(dest="action", required=True).add_parser(
         "rebuild", help="drop a read model and rebuild it from the log")

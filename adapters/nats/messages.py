@@ -1,0 +1,49 @@
+"""How a stored event travels on NATS: its id, its subject, its JSON body."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+import msgspec
+
+from projections.base import LoggedEvent, event_time, payload
+
+
+def event_id(logged: LoggedEvent) -> UUID:
+    """The event's id: fixed by its stream and version, so a republish has the same id."""
+    return uuid5(logged.event.originator_id, f"v{logged.event.originator_version}")
+
+
+class EventMessage(msgspec.Struct, frozen=True, rename="camel"):
+    """The body of a ledger.events.* message (API.md)."""
+
+    id: UUID
+    type: str
+    account_number: str
+    stream_id: UUID
+    version: int
+    position: int
+    occurred_at: datetime
+    recorded_at: datetime
+    payload: dict[str, Any]
+
+
+def event_message(logged: LoggedEvent) -> EventMessage:
+    """The message for a logged event."""
+    event = logged.event
+    return EventMessage(
+        id=event_id(logged), type=logged.type, account_number=logged.account_number,
+        stream_id=event.originator_id, version=event.originator_version,
+        position=logged.position, occurred_at=event_time(event),
+        recorded_at=event.timestamp, payload=payload(event),
+    )
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def encode(message: EventMessage) -> bytes:
+    """JSON bytes of a message."""
+    return _encoder.encode(message)

@@ -1,0 +1,51 @@
+"""The NATS side of a process: one thread, one event loop, one connection, several workers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from adapters.nats.streams import Subjects, connect, ensure_streams
+from adapters.settings import Settings
+
+log = logging.getLogger("ledger.nats")
+
+Worker = Callable[[Client, JetStreamContext, asyncio.Event], Awaitable[None]]
+"""A coroutine that works until its stop event is set (publisher, channel consumers)."""
+
+
+async def run_workers(
+    url: str, settings: Settings, workers: list[Worker], stop: threading.Event
+) -> None:
+    """Connect, make sure the streams exist, and run the workers until `stop` is set."""
+    client = await connect(url)
+    js = client.jetstream()
+    await ensure_streams(js, Subjects.of(settings), settings)
+    stopping = asyncio.Event()
+    tasks = [asyncio.create_task(worker(client, js, stopping)) for worker in workers]
+    while not stop.is_set():
+        await asyncio.sleep(0.2)
+        for task in tasks:
+            if task.done() and task.exception() is not None:
+                log.error("nats worker failed", exc_info=task.exception())
+    stopping.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await client.drain()
+
+
+def start_workers_thread(
+    url: str, settings: Settings, workers: list[Worker], stop: threading.Event
+) -> threading.Thread:
+    """Run the workers in a background thread with its own event loop."""
+
+    def target() -> None:
+        asyncio.run(run_workers(url, settings, workers, stop))
+
+    thread = threading.Thread(target=target, name="nats-workers", daemon=True)
+    thread.start()
+    return thread
