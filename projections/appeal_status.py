@@ -8,7 +8,7 @@ from psycopg import Cursor
 from psycopg.types.json import Jsonb
 
 from domain.appeal import TRANSITIONS, Action
-from projections.base import LoggedEvent, event_time, payload
+from projections.base import LoggedEvent, camelized, event_time, payload
 
 _ACTION_OF = {
     "AppealAssigned": Action.ASSIGN,
@@ -86,7 +86,7 @@ class AppealStatusProjection:
             " FROM appeal_status_appeals WHERE appeal_number = %s ON CONFLICT DO NOTHING",
             (
                 logged.position, data["appeal_number"], logged.type, event_time(logged.event),
-                data.get("by") or data.get("registered_by"), Jsonb(data),
+                data.get("by") or data.get("registered_by"), Jsonb(camelized(data)),
                 data["appeal_number"],
             ),
         )

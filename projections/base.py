@@ -30,7 +30,10 @@ class Projection(Protocol):
     """A read model: applies events in log order inside the runner's transaction."""
 
     name: str
-    tables: tuple[str, ...]
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The tables it owns, emptied by a rebuild (read-only, so a literal tuple fits)."""
 
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
         """Change the read model's tables for one event."""
@@ -55,3 +58,17 @@ def event_time(event: Any) -> datetime:
         if isinstance(value, datetime):
             return value
     raise ValueError(f"{event_type(event)} carries no time")
+
+
+def camelized(value: Any) -> Any:
+    """The same JSON with camelCase keys, as clients read it (GraphQL details, NATS bodies)."""
+    if isinstance(value, dict):
+        return {_camel(k): camelized(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camelized(v) for v in value]
+    return value
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)

@@ -10,7 +10,7 @@ from psycopg import Connection, Cursor
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from projections.base import LoggedEvent, event_time, payload
+from projections.base import LoggedEvent, camelized, event_time, payload
 
 _SUMMARIES = {
     "Opened": "Лицевой счёт открыт в журнале",
@@ -58,7 +58,7 @@ class TimelineProjection:
                 logged.type, event_time(logged.event), data.get("channel"),
                 data.get("appeal_number"), _summary(logged.type, data),
                 data.get("recorded_by") or data.get("registered_by") or data.get("by"),
-                Jsonb(data),
+                Jsonb(camelized(data)),
             ),
         )
 

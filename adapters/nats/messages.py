@@ -8,7 +8,7 @@ from uuid import UUID, uuid5
 
 import msgspec
 
-from projections.base import LoggedEvent, event_time, payload
+from projections.base import LoggedEvent, camelized, event_time, payload
 
 
 def event_id(logged: LoggedEvent) -> UUID:
@@ -37,7 +37,7 @@ def event_message(logged: LoggedEvent) -> EventMessage:
         id=event_id(logged), type=logged.type, account_number=logged.account_number,
         stream_id=event.originator_id, version=event.originator_version,
         position=logged.position, occurred_at=event_time(event),
-        recorded_at=event.timestamp, payload=payload(event),
+        recorded_at=event.timestamp, payload=camelized(payload(event)),
     )
 
 

@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException
-from psycopg import Connection
 from strawberry.litestar.controller import BaseContext
 
 from adapters.bootstrap import Services
@@ -19,7 +18,7 @@ from adapters.projector import wait_for
 from adapters.settings import Settings
 from api.auth import InvalidTokenError, Principal, TokenKeys
 from domain.commands import Command
-from domain.errors import LedgerError
+from domain.errors import LedgerError, ValidationError
 from domain.ledger import Outcome
 
 T = TypeVar("T")
@@ -51,7 +50,11 @@ class Context(BaseContext, kw_only=True):
         """Run a command as the caller, through the group committer."""
         principal = self.require(operation)
         now = datetime.now(UTC)
-        return await self.services.committer.execute_async(command, principal.subject, now)
+        try:
+            return await self.services.committer.execute_async(command, principal.subject, now)
+        except ValidationError as error:  # the domain names fields of the command: the input's
+            field = error.field if error.field.startswith("input") else f"input.{error.field}"
+            raise ValidationError(error.message, field=field) from None
 
     async def read(self, query: Callable[..., T], *args: Any) -> T:
         """Run a read-model query on a pooled connection, off the event loop."""
@@ -108,5 +111,3 @@ def _is_ide_page(request: Request[Any, Any, Any]) -> bool:
     accept = request.headers.get("accept", "")
     return request.method == "GET" and "text/html" in accept and "query" not in request.query_params
 
-
-ConnectionT = Connection[Any]

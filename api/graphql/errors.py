@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import msgspec
-from graphql import GraphQLError
+from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import SchemaExtension
 
+from api.graphql.error_fields import field_of
 from domain.errors import LedgerError, ValidationError
 
 T = TypeVar("T")
 _PATH = re.compile(r" - at `\$\.?([^`]*)`$")
-_GRAPHQL_AT = re.compile(r'at "([^"]+)"')
 log = logging.getLogger("ledger.graphql")
 
 
@@ -46,7 +46,7 @@ class ErrorCodes(SchemaExtension):
         for error in (result.errors or []) if result is not None else []:
             extensions = dict(error.extensions or {})
             extensions.setdefault("code", _code_of(error))
-            field = _field_of(error)
+            field = _field_of(error, self.execution_context.graphql_document)
             if extensions["code"] == "VALIDATION" and field:
                 extensions.setdefault("field", field)
             error.extensions = extensions
@@ -59,11 +59,10 @@ def _code_of(error: GraphQLError) -> str:
     original = error.original_error
     if isinstance(original, LedgerError):
         return original.code
-    return "INTERNAL" if original is not None else "VALIDATION"
+    return "VALIDATION" if original is None or isinstance(original, GraphQLError) else "INTERNAL"
 
 
-def _field_of(error: GraphQLError) -> str | None:
+def _field_of(error: GraphQLError, document: DocumentNode | None) -> str | None:
     if isinstance(error.original_error, ValidationError):
         return error.original_error.field
-    match = _GRAPHQL_AT.search(error.message)
-    return match.group(1) if match else None
+    return field_of(error, document)

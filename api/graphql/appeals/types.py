@@ -8,7 +8,13 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.context import Context
-from api.graphql.enums import AppealForm, AppealStatus, AppealType, Channel
+from api.graphql.enums import (
+    AppealForm,
+    AppealStatus,
+    AppealType,
+    Channel,
+    WithoutConsiderationReason,
+)
 from api.graphql.pagination import PageInfo, encode
 from domain import values as v
 from projections.appeal_status_queries import AppealRow, HistoryRow, read_history
@@ -59,7 +65,7 @@ class Appeal:
     answered_at: datetime | None
     answer_channel: Channel | None
     closed_at: datetime | None
-    without_consideration_reason: str | None
+    without_consideration_reason: WithoutConsiderationReason | None
     related_appeal_number: str | None
 
     @strawberry.field(description="Every event of the appeal, in order.")
@@ -82,13 +88,17 @@ class Appeal:
             reply_channel=_channel(row.reply_channel), external_id=row.external_id,
             assignee=row.assignee, extended=row.extended, answered_at=row.answered_at,
             answer_channel=_channel(row.answer_channel), closed_at=row.closed_at,
-            without_consideration_reason=row.without_consideration_reason,
+            without_consideration_reason=_reason(row.without_consideration_reason),
             related_appeal_number=row.related_appeal_number,
         )
 
 
 def _channel(value: str | None) -> v.Channel | None:
     return None if value is None else v.Channel(value)
+
+
+def _reason(value: str | None) -> v.WithoutConsiderationReason | None:
+    return None if value is None else v.WithoutConsiderationReason(value)
 
 
 @strawberry.type

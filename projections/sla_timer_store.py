@@ -1,0 +1,144 @@
+"""The SLA timers' rows: loading and saving timers, and the appeals they follow, in SQL."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg import Cursor, sql
+from psycopg.rows import dict_row
+
+from domain.sla_timer import Timer
+
+TIMER_FIELDS = tuple(f.name for f in dataclasses.fields(Timer))
+_FIXED = frozenset({"timer_id", "kind", "policy_version", "unit", "term", "started_at"})
+_MUTABLE = tuple(f for f in TIMER_FIELDS if f not in _FIXED)
+_SELECT = sql.SQL("SELECT {} FROM sla_timers ").format(
+    sql.SQL(", ").join(map(sql.Identifier, TIMER_FIELDS)))
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a timer is about: an appeal or a contact, on an account and a channel."""
+
+    account_number: str
+    channel: str
+    appeal_number: str | None = None
+    interaction_id: UUID | None = None
+    appeal_type: str | None = None
+    assignee: str | None = None
+
+
+@dataclass
+class AppealFacts:
+    """What the timers need to know of an appeal: which rules apply, from when, who works it."""
+
+    appeal_number: str
+    account_number: str
+    channel: str
+    appeal_type: str
+    form: str
+    received_at: datetime
+    status: str
+    assignee: str | None = None
+
+    def subject(self) -> Subject:
+        """The subject of this appeal's timers."""
+        return Subject(
+            account_number=self.account_number, channel=self.channel,
+            appeal_number=self.appeal_number, appeal_type=self.appeal_type,
+            assignee=self.assignee,
+        )
+
+
+class TimerStore:
+    """Reads and writes timer rows inside the projection's transaction."""
+
+    def __init__(self, cur: Cursor[Any]) -> None:
+        self._cur = cur.connection.cursor(row_factory=dict_row)
+
+    def insert(self, timer: Timer, subject: Subject, position: int) -> None:
+        """A new timer; a replayed start is ignored."""
+        values = dataclasses.asdict(timer) | dataclasses.asdict(subject) | {
+            "next_mark_at": timer.next_mark_at(), "started_position": position,
+            "updated_position": position,
+        }
+        names = list(values)
+        self._cur.execute(
+            sql.SQL("INSERT INTO sla_timers ({}) VALUES ({}) ON CONFLICT DO NOTHING").format(
+                sql.SQL(", ").join(map(sql.Identifier, names)),
+                sql.SQL(", ").join(sql.Placeholder(n) for n in names),
+            ),
+            values,
+        )
+
+    def save(self, timer: Timer, position: int, **extra: Any) -> None:
+        """A changed timer, with when its next mark falls; `extra` sets other columns."""
+        values = {f: getattr(timer, f) for f in _MUTABLE} | extra | {
+            "next_mark_at": timer.next_mark_at(), "updated_position": position,
+        }
+        sets = sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(n), sql.Placeholder(n)) for n in values
+        )
+        self._cur.execute(
+            sql.SQL("UPDATE sla_timers SET {} WHERE timer_id = %(timer_id)s").format(sets),
+            values | {"timer_id": timer.timer_id},
+        )
+
+    def get(self, timer_id: str) -> Timer | None:
+        """One timer by id."""
+        found = self._timers(sql.SQL("WHERE timer_id = %s"), (timer_id,))
+        return found[0] if found else None
+
+    def open_of_appeal(self, appeal_number: str) -> list[Timer]:
+        """The appeal's timers that have not stopped."""
+        return self._timers(
+            sql.SQL("WHERE appeal_number = %s AND outcome IS NULL"), (appeal_number,))
+
+    def open_of_interaction(self, interaction_id: UUID) -> list[Timer]:
+        """A contact's timers that have not stopped."""
+        return self._timers(
+            sql.SQL("WHERE interaction_id = %s AND outcome IS NULL"), (interaction_id,))
+
+    def open_on_channel(self, account_number: str, channel: str) -> list[Timer]:
+        """An account's timers on a channel that have not stopped (agreed call backs)."""
+        return self._timers(
+            sql.SQL("WHERE account_number = %s AND channel = %s AND outcome IS NULL"),
+            (account_number, channel),
+        )
+
+    def _timers(self, where: sql.Composable, params: tuple[Any, ...]) -> list[Timer]:
+        rows = self._cur.execute(_SELECT + where + sql.SQL(" ORDER BY timer_id"), params)
+        return [Timer(**row) for row in rows.fetchall()]
+
+    def add_appeal(self, appeal: AppealFacts) -> None:
+        """Remember an appeal the timers follow."""
+        self._cur.execute(
+            "INSERT INTO sla_timers_appeals (appeal_number, account_number, channel,"
+            " appeal_type, form, received_at, status, assignee) VALUES (%(appeal_number)s,"
+            " %(account_number)s, %(channel)s, %(appeal_type)s, %(form)s, %(received_at)s,"
+            " %(status)s, %(assignee)s) ON CONFLICT DO NOTHING",
+            dataclasses.asdict(appeal),
+        )
+
+    def appeal(self, appeal_number: str) -> AppealFacts | None:
+        """An appeal the timers follow, as it stands."""
+        row = self._cur.execute(
+            "SELECT * FROM sla_timers_appeals WHERE appeal_number = %s", (appeal_number,)
+        ).fetchone()
+        return None if row is None else AppealFacts(**row)
+
+    def update_appeal(self, appeal: AppealFacts) -> None:
+        """The appeal's status and assignee moved; its timers show the assignee too."""
+        self._cur.execute(
+            "UPDATE sla_timers_appeals SET status = %s, assignee = %s WHERE appeal_number = %s",
+            (appeal.status, appeal.assignee, appeal.appeal_number),
+        )
+        self._cur.execute(
+            "UPDATE sla_timers SET assignee = %s WHERE appeal_number = %s"
+            " AND assignee IS DISTINCT FROM %s",
+            (appeal.assignee, appeal.appeal_number, appeal.assignee),
+        )
