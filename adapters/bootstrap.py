@@ -12,6 +12,8 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from psycopg_pool import ConnectionPool
 
+from adapters.broadcast import LogBroadcaster
+from adapters.clock import SlaClock
 from adapters.follower import LogFollower
 from adapters.nats.publisher import NatsEventPublisher
 from adapters.nats.streams import Subjects
@@ -21,17 +23,32 @@ from adapters.migrate import apply_migrations
 from adapters.postgres import PostgresAppealNumbers, eventsourcing_env, open_pool
 from adapters.projector import Projector
 from adapters.settings import Settings
+from domain.calendar import BusinessCalendar
 from domain.ledger import Ledger
+from domain.sla import DEFAULT_POLICY, SlaPolicy, load_policy
 from projections.appeal_status import AppealStatusProjection
 from projections.base import Projection
+from projections.sla_timers import SlaTimersProjection
 from projections.timeline import TimelineProjection
 
 log = logging.getLogger("ledger.bootstrap")
 
 
-def all_projections() -> dict[str, Projection]:
-    """Every read model by name; `ledger project NAME` and rebuild pick from these."""
-    return {p.name: p for p in (TimelineProjection(), AppealStatusProjection())}
+def all_projections(settings: Settings | None = None) -> dict[str, Projection]:
+    """Every read model by name; `ledger project NAME` and rebuild pick from these.
+
+    Without settings the SLA timers follow the default policy in Moscow time."""
+    sla = SlaTimersProjection(
+        sla_policy(settings), BusinessCalendar(settings.timezone) if settings else None
+    )
+    return {p.name: p for p in (TimelineProjection(), AppealStatusProjection(), sla)}
+
+
+def sla_policy(settings: Settings | None) -> SlaPolicy:
+    """The SLA policy of LEDGER_SLA_POLICY, or SLA.md's defaults."""
+    if settings is None or settings.sla_policy is None:
+        return DEFAULT_POLICY
+    return load_policy(settings.sla_policy)
 
 
 def database_url(settings: Settings, stack: ExitStack) -> str:
@@ -77,6 +94,7 @@ class Services:
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
     followers: list[LogFollower] = field(default_factory=list)
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
 
     def projector(self, name: str) -> Projector:
         """A runner for one read model, with its own follower."""
@@ -94,6 +112,25 @@ class Services:
             thread.start()
             self.threads.append(thread)
             log.info("projection started", extra={"projection": name})
+
+    def start_clock(self, interval: float = 10.0) -> None:
+        """Run the SLA clock in a background thread (scans every `interval` seconds)."""
+        clock = SlaClock(self, interval)
+        thread = threading.Thread(target=clock.run, args=(self.stop,), name="sla-clock",
+                                  daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def start_broadcast(self) -> LogBroadcaster:
+        """Follow the log for live GraphQL subscriptions."""
+        follower = LogFollower(self.ledger, self.url)
+        self.followers.append(follower)
+        broadcaster = LogBroadcaster(follower)
+        thread = threading.Thread(target=broadcaster.run, args=(self.stop,), name="broadcast",
+                                  daemon=True)
+        thread.start()
+        self.threads.append(thread)
+        return broadcaster
 
     def start_nats(self, url: str, settings: Settings, workers: list[Worker]) -> None:
         """Run NATS workers (publisher, channel consumers) in one background event loop."""
@@ -125,11 +162,13 @@ class Services:
 def build(url: str, settings: Settings, pool_size: int = 20) -> Services:
     """Wire the ledger and its read models onto a prepared database."""
     pool = open_pool(url, size=pool_size)
+    calendar = BusinessCalendar(settings.timezone)
     ledger = Ledger(
         eventsourcing_env(url, settings.db_schema, pool_size=pool_size),
         numbers=PostgresAppealNumbers(pool),
+        calendar=calendar,
     )
     return Services(
         url=url, pool=pool, ledger=ledger, committer=GroupCommitter(ledger),
-        projections=all_projections(),
+        projections=all_projections(settings), calendar=calendar,
     )

@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING, Any
 from litestar import Litestar, Request, get
 from litestar.exceptions import NotAuthorizedException
 from litestar.response import Response
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.litestar import make_graphql_controller
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from adapters.bootstrap import Services
 from adapters.projector import position_of
 from adapters.settings import Settings
 from api.auth import InvalidTokenError, TokenKeys
-from api.graphql.context import bearer, make_context_getter
+from api.graphql.context import Context, bearer, make_context_getter
 from api.graphql.schema import schema
 from domain.errors import ForbiddenError
 
@@ -25,9 +27,11 @@ else:
 
 def create_app(services: Services, settings: Settings, keys: TokenKeys) -> Litestar:
     """The HTTP application: /graphql (GraphiQL in a browser), /health, /metrics."""
-    controller: type[Base] = make_graphql_controller(
-        schema, path="/graphql", context_getter=make_context_getter(services, settings, keys)
-    )
+    getter = make_context_getter(services, settings, keys, services.start_broadcast())
+    controller = authenticated_websockets(make_graphql_controller(
+        schema, path="/graphql", context_getter=getter,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+    ), keys)
 
     def positions() -> dict[str, Any]:
         head = services.ledger.recorder.max_notification_id() or 0
@@ -54,6 +58,22 @@ def create_app(services: Services, settings: Settings, keys: TokenKeys) -> Lites
         exception_handlers={NotAuthorizedException: _unauthorized, ForbiddenError: _forbidden},
         logging_config=None,
     )
+
+
+def authenticated_websockets(base: type[Base], keys: TokenKeys) -> type[Base]:
+    """Subscriptions authenticate in connection_init: {"authorization": "Bearer <token>"}."""
+
+    class Controller(base):  # type: ignore[valid-type,misc]
+        async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+            params = context.connection_params or {}
+            token = bearer(str(params.get("authorization") or params.get("Authorization") or ""))
+            try:
+                context.principal = keys.verify(token or "")
+            except InvalidTokenError as error:
+                raise ConnectionRejectionError({"message": f"unauthenticated: {error}"}) from None
+            return None
+
+    return Controller
 
 
 def _authenticate(request: Request[Any, Any, Any], keys: TokenKeys, operation: str) -> None:

@@ -43,6 +43,8 @@ ACCESS: dict[str, frozenset[Role]] = {
     "answerAppeal": _WORKERS,
     "closeAppeal": _WORKERS,
     "leaveAppealWithoutConsideration": _WORKERS,
+    "timelineAppended": _READERS,
+    "appealUpdated": _READERS,
     "metrics": frozenset({_R.SUPERVISOR, _R.ADMIN, _R.AUDITOR}),
 }
 """Operation -> the roles allowed to call it. The README prints the same table."""

@@ -90,3 +90,14 @@ def account_exists(conn: Connection[Any], account_number: str) -> bool:
         "SELECT 1 FROM timeline_entries WHERE account_number = %s LIMIT 1", (account_number,)
     ).fetchone()
     return row is not None
+
+
+def read_entry(conn: Connection[Any], position: int) -> TimelineEntry | None:
+    """The entry of one log position."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(
+            "SELECT position, account_number, event_type, occurred_at, channel, appeal_number,"
+            " summary, actor, details FROM timeline_entries WHERE position = %s",
+            (position,),
+        ).fetchone()
+    return None if row is None else TimelineEntry(**row)

@@ -9,11 +9,13 @@ from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
-from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
+from litestar.types import Scope
 from strawberry.litestar.controller import BaseContext
 
 from adapters.bootstrap import Services
+from adapters.broadcast import LogBroadcaster
 from adapters.projector import wait_for
 from adapters.settings import Settings
 from api.auth import InvalidTokenError, Principal, TokenKeys
@@ -35,6 +37,7 @@ class Context(BaseContext, kw_only=True):
 
     services: Services
     settings: Settings
+    broadcaster: LogBroadcaster
     principal: Principal | None
     request_id: str
     connection_params: dict[str, Any] | None = None
@@ -81,21 +84,23 @@ def bearer(header: str | None) -> str | None:
 
 
 def make_context_getter(
-    services: Services, settings: Settings, keys: TokenKeys
+    services: Services, settings: Settings, keys: TokenKeys, broadcaster: LogBroadcaster
 ) -> Callable[..., Any]:
     """A Litestar dependency that authenticates each HTTP request (401 without a token)."""
 
-    async def get_context(request: Request[Any, Any, Any]) -> Context:
-        principal = _principal(request, keys)
+    async def get_context(scope: Scope) -> Context:
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+        websocket = scope["type"] == "websocket"  # authenticated in on_ws_connect instead
         return Context(
-            services=services, settings=settings, principal=principal,
-            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            services=services, settings=settings, broadcaster=broadcaster,
+            principal=None if websocket else _principal(connection, keys),
+            request_id=connection.headers.get("x-request-id") or uuid.uuid4().hex,
         )
 
     return get_context
 
 
-def _principal(request: Request[Any, Any, Any], keys: TokenKeys) -> Principal | None:
+def _principal(request: ASGIConnection[Any, Any, Any, Any], keys: TokenKeys) -> Principal | None:
     token = bearer(request.headers.get("authorization"))
     if token is None:
         if _is_ide_page(request):
@@ -107,7 +112,8 @@ def _principal(request: Request[Any, Any, Any], keys: TokenKeys) -> Principal | 
         raise NotAuthorizedException(f"invalid token: {error}") from None
 
 
-def _is_ide_page(request: Request[Any, Any, Any]) -> bool:
+def _is_ide_page(request: ASGIConnection[Any, Any, Any, Any]) -> bool:
     accept = request.headers.get("accept", "")
-    return request.method == "GET" and "text/html" in accept and "query" not in request.query_params
+    get = request.scope.get("method") == "GET"
+    return get and "text/html" in accept and "query" not in request.query_params
 

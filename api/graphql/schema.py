@@ -9,6 +9,7 @@ from strawberry.tools import merge_types
 
 from api.graphql.accounts.mutations.interaction_record import record_interaction
 from api.graphql.accounts.queries import AccountQueries
+from api.graphql.accounts.subscriptions import AccountSubscriptions
 from api.graphql.appeals.mutations import AppealMutations
 from api.graphql.appeals.queries import AppealQueries
 from api.graphql.errors import ErrorCodes
@@ -33,4 +34,8 @@ class LedgerSchema(strawberry.Schema):
         """Log nothing here; ErrorCodes logs internal errors with their traceback."""
 
 
-schema = LedgerSchema(query=Query, mutation=Mutation, extensions=[ErrorCodes])
+Subscription = merge_types("Subscription", (AccountSubscriptions,))
+
+schema = LedgerSchema(
+    query=Query, mutation=Mutation, subscription=Subscription, extensions=[ErrorCodes]
+)

@@ -1,0 +1,68 @@
+"""Fans the log out to live subscribers by account, so GraphQL subscriptions follow the log
+itself: a change written by another process, or ingested from NATS, reaches them too."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from adapters.follower import LogFollower
+from projections.base import LoggedEvent
+
+log = logging.getLogger("ledger.broadcast")
+
+_Subscriber = tuple[asyncio.AbstractEventLoop, asyncio.Queue[LoggedEvent]]
+
+
+class LogBroadcaster:
+    """Follows the log from its head in a thread; hands each event to its account's listeners."""
+
+    def __init__(self, follower: LogFollower) -> None:
+        self._follower = follower
+        self._listeners: dict[str, set[_Subscriber]] = defaultdict(set)
+        self._lock = threading.Lock()
+
+    @asynccontextmanager
+    async def listen(self, account_number: str) -> AsyncIterator[asyncio.Queue[LoggedEvent]]:
+        """A queue that receives every new event of the account while the block runs."""
+        subscriber: _Subscriber = (asyncio.get_running_loop(), asyncio.Queue(maxsize=10_000))
+        with self._lock:
+            self._listeners[account_number].add(subscriber)
+        try:
+            yield subscriber[1]
+        finally:
+            with self._lock:
+                self._listeners[account_number].discard(subscriber)
+
+    def run(self, stop: threading.Event) -> None:
+        """Follow the log until stopped; starts at the head: subscribers see what comes next."""
+        position = self._follower.head()
+        while not stop.is_set():
+            try:
+                batch = self._follower.read(position)
+                for logged in batch:
+                    self._dispatch(logged)
+                    position = logged.position
+                if not batch:
+                    self._follower.wait_for_new(timeout=1.0)
+            except Exception:
+                log.exception("broadcast failed; retrying")
+                stop.wait(1.0)
+
+    def _dispatch(self, logged: LoggedEvent) -> None:
+        with self._lock:
+            subscribers = list(self._listeners.get(logged.account_number, ()))
+        for loop, queue in subscribers:
+            loop.call_soon_threadsafe(_offer, queue, logged)
+
+
+def _offer(queue: asyncio.Queue[LoggedEvent], logged: LoggedEvent) -> None:
+    """Queue an event for a subscriber; one that stopped reading loses the overflow, logged."""
+    try:
+        queue.put_nowait(logged)
+    except asyncio.QueueFull:
+        log.warning("subscriber too slow; event dropped", extra={"position": logged.position})
