@@ -43,7 +43,7 @@ class Projector:
             )
         return len(batch)
 
-    def catch_up(self, progress: Callable[[int], None] | None = None) -> None:
+    def catch_up(self, progress: Callable[[int], object] | None = None) -> None:
         """Apply everything in the log now."""
         while applied := self.step():
             if progress is not None:

@@ -103,7 +103,7 @@ def _conditions(flt: AppealFilter) -> tuple[list[sql.Composable], list[Any]]:
         ("received_to", "received_at < %s"),
     ):
         if getattr(flt, attr) is not None:
-            where.append(sql.SQL(clause))  # type: ignore[arg-type]
+            where.append(sql.SQL(clause))
             params.append(getattr(flt, attr))
     return where, params
 

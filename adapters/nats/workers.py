@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -15,7 +16,7 @@ from adapters.settings import Settings
 
 log = logging.getLogger("ledger.nats")
 
-Worker = Callable[[Client, JetStreamContext, asyncio.Event], Awaitable[None]]
+Worker = Callable[[Client, JetStreamContext, asyncio.Event], Coroutine[Any, Any, None]]
 """A coroutine that works until its stop event is set (publisher, channel consumers)."""
 
 

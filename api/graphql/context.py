@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
+from litestar.enums import ScopeType
 from litestar.types import Scope
 from strawberry.litestar.controller import BaseContext
 
@@ -90,7 +91,7 @@ def make_context_getter(
 
     async def get_context(scope: Scope) -> Context:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
-        websocket = scope["type"] == "websocket"  # authenticated in on_ws_connect instead
+        websocket = scope["type"] == ScopeType.WEBSOCKET  # authenticated in on_ws_connect
         return Context(
             services=services, settings=settings, broadcaster=broadcaster,
             principal=None if websocket else _principal(connection, keys),

@@ -9,10 +9,15 @@ from api.graphql.context import Context
 from projections.timeline import account_exists
 
 
+async def account(info: strawberry.Info[Context, None], number: str) -> Account | None:
+    """An account by its number; null if it was never contacted."""
+    info.context.require("account")
+    found = await info.context.read(account_exists, number)
+    return Account(number=number) if found else None
+
+
 @strawberry.type
 class AccountQueries:
-    @strawberry.field(description="An account by its number; null if it was never contacted.")
-    async def account(self, info: strawberry.Info[Context, None], number: str) -> Account | None:
-        info.context.require("account")
-        found = await info.context.read(account_exists, number)
-        return Account(number=number) if found else None
+    account: Account | None = strawberry.field(
+        resolver=account, description="An account by its number; null if it was never contacted."
+    )

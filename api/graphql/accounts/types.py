@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -35,7 +36,7 @@ class TimelineEntry:
             position=row.position, event_type=row.event_type, occurred_at=row.occurred_at,
             channel=None if row.channel is None else v.Channel(row.channel),
             appeal_number=row.appeal_number, summary=row.summary, actor=row.actor,
-            details=row.details,
+            details=cast(JSON, row.details),
         )
 
 
@@ -51,26 +52,35 @@ class TimelineConnection:
     page_info: PageInfo
 
 
+async def _timeline(
+    root: Account, info: strawberry.Info[Context, None], first: int | None = 50,
+    after: str | None = None,
+) -> TimelineConnection:
+    """Every interaction and appeal event, newest first."""
+    size = page_size(first)
+    rows = await info.context.read(read_timeline, root.number, size + 1, decode_position(after))
+    edges = [TimelineEdge(cursor=encode(str(r.position)), node=TimelineEntry.of(r))
+             for r in rows[:size]]
+    end = edges[-1].cursor if edges else None
+    return TimelineConnection(
+        edges=edges, page_info=PageInfo(has_next_page=len(rows) > size, end_cursor=end)
+    )
+
+
+async def _appeals(root: Account, info: strawberry.Info[Context, None]) -> list[Appeal]:
+    """The account's appeals, newest first (up to 200)."""
+    rows = await info.context.read(
+        read_appeals, AppealFilter(account_number=root.number), 200, None
+    )
+    return [Appeal.of(row) for row in rows]
+
+
 @strawberry.type(description="A client's account (лицевой счёт / договор).")
 class Account:
     number: str
-
-    @strawberry.field(description="Every interaction and appeal event, newest first.")
-    async def timeline(
-        self, info: strawberry.Info[Context, None], first: int | None = 50,
-        after: str | None = None,
-    ) -> TimelineConnection:
-        size = page_size(first)
-        rows = await info.context.read(read_timeline, self.number, size + 1,
-                                       decode_position(after))
-        edges = [TimelineEdge(cursor=encode(str(r.position)), node=TimelineEntry.of(r))
-                 for r in rows[:size]]
-        return TimelineConnection(edges=edges, page_info=PageInfo(
-            has_next_page=len(rows) > size, end_cursor=edges[-1].cursor if edges else None))
-
-    @strawberry.field(description="The account's appeals, newest first (up to 200).")
-    async def appeals(self, info: strawberry.Info[Context, None]) -> list[Appeal]:
-        rows = await info.context.read(
-            read_appeals, AppealFilter(account_number=self.number), 200, None
-        )
-        return [Appeal.of(row) for row in rows]
+    timeline: TimelineConnection = strawberry.field(
+        resolver=_timeline, description="Every interaction and appeal event, newest first."
+    )
+    appeals: list[Appeal] = strawberry.field(
+        resolver=_appeals, description="The account's appeals, newest first (up to 200)."
+    )

@@ -25,27 +25,32 @@ class AppealFilter:
     received_to: datetime | None = strawberry.field(default=None, description="Exclusive.")
 
 
+async def appeal(info: strawberry.Info[Context, None], number: str) -> Appeal | None:
+    """One appeal by its number."""
+    info.context.require("appeal")
+    row = await info.context.read(read_appeal, number)
+    return None if row is None else Appeal.of(row)
+
+
+async def appeals(
+    info: strawberry.Info[Context, None],
+    filter: AppealFilter | None = None,
+    first: int = 50,
+    after: str | None = None,
+) -> AppealConnection:
+    """Appeals newest first, filtered, a page at a time."""
+    info.context.require("appeals")
+    size = page_size(first)
+    rows = await info.context.read(read_appeals, _filter(filter), size + 1, decode_appeal(after))
+    return AppealConnection.of(rows, size)
+
+
 @strawberry.type
 class AppealQueries:
-    @strawberry.field(description="One appeal by its number.")
-    async def appeal(self, info: strawberry.Info[Context, None], number: str) -> Appeal | None:
-        info.context.require("appeal")
-        row = await info.context.read(read_appeal, number)
-        return None if row is None else Appeal.of(row)
-
-    @strawberry.field(description="Appeals newest first, filtered, a page at a time.")
-    async def appeals(
-        self,
-        info: strawberry.Info[Context, None],
-        filter: AppealFilter | None = None,  # noqa: A002 (the API's name)
-        first: int = 50,
-        after: str | None = None,
-    ) -> AppealConnection:
-        info.context.require("appeals")
-        size = page_size(first)
-        flt = _filter(filter)
-        rows = await info.context.read(read_appeals, flt, size + 1, decode_appeal(after))
-        return AppealConnection.of(rows, size)
+    appeal: Appeal | None = strawberry.field(resolver=appeal, description="One appeal by number.")
+    appeals: AppealConnection = strawberry.field(
+        resolver=appeals, description="Appeals newest first, filtered, a page at a time."
+    )
 
 
 def _filter(given: AppealFilter | None) -> Filter:

@@ -32,6 +32,9 @@ class RecordInteractionInput:
         default=None, description="The channel's own id: the same one is stored once."
     )
     meter_reading: MeterReadingInput | None = None
+    callback_at: datetime | None = strawberry.field(
+        default=None, description="The moment agreed with the client for a call back (8.2.3)."
+    )
     account_kind: AccountKind | None = None
 
 
@@ -44,7 +47,7 @@ class InteractionPayload:
 
 
 async def record_interaction(
-    info: strawberry.Info[Context, None], input: RecordInteractionInput  # noqa: A002
+    info: strawberry.Info[Context, None], input: RecordInteractionInput
 ) -> InteractionPayload:
     """Record a contact; a repeat of channel + externalId returns the existing record."""
     context = info.context

@@ -21,7 +21,7 @@ class AnswerAppealInput:
 
 
 async def answer_appeal(
-    info: strawberry.Info[Context, None], input: AnswerAppealInput  # noqa: A002
+    info: strawberry.Info[Context, None], input: AnswerAppealInput
 ) -> AppealPayload:
     """Answer through the channel the client chose (10.7)."""
     return await run_appeal_mutation(info, "answerAppeal", input, AnswerAppeal)

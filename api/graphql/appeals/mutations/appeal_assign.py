@@ -19,7 +19,7 @@ class AssignAppealInput:
 
 
 async def assign_appeal(
-    info: strawberry.Info[Context, None], input: AssignAppealInput  # noqa: A002
+    info: strawberry.Info[Context, None], input: AssignAppealInput
 ) -> AppealPayload:
     """Hand the appeal to an assignee."""
     return await run_appeal_mutation(info, "assignAppeal", input, AssignAppeal)

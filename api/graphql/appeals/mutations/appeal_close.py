@@ -9,8 +9,9 @@ from api.graphql.appeals.mutations.run import AppealPayload, run_appeal_mutation
 from api.graphql.context import Context
 from domain.commands import CloseAppeal
 
+
 async def close_appeal(
-    info: strawberry.Info[Context, None], input: AppealNoteInput  # noqa: A002
+    info: strawberry.Info[Context, None], input: AppealNoteInput
 ) -> AppealPayload:
     """Close an answered appeal."""
     return await run_appeal_mutation(info, "closeAppeal", input, CloseAppeal)

@@ -19,7 +19,7 @@ class DeferAppealInput:
 
 
 async def defer_appeal(
-    info: strawberry.Info[Context, None], input: DeferAppealInput  # noqa: A002
+    info: strawberry.Info[Context, None], input: DeferAppealInput
 ) -> AppealPayload:
     """Leave the appeal for the next working day (9.1.5)."""
     return await run_appeal_mutation(info, "deferAppeal", input, DeferAppeal)

@@ -19,7 +19,7 @@ class ExtendAppealInput:
 
 
 async def extend_appeal(
-    info: strawberry.Info[Context, None], input: ExtendAppealInput  # noqa: A002
+    info: strawberry.Info[Context, None], input: ExtendAppealInput
 ) -> AppealPayload:
     """Extend the review term once, with a reason (9.2.4)."""
     return await run_appeal_mutation(info, "extendAppeal", input, ExtendAppeal)

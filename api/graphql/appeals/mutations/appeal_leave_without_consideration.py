@@ -23,7 +23,7 @@ class LeaveWithoutConsiderationInput:
 
 
 async def leave_without_consideration(
-    info: strawberry.Info[Context, None], input: LeaveWithoutConsiderationInput  # noqa: A002
+    info: strawberry.Info[Context, None], input: LeaveWithoutConsiderationInput
 ) -> AppealPayload:
     """Stop work on the merits for a reason of 8.4.5–8.4.8."""
     return await run_appeal_mutation(info, "leaveAppealWithoutConsideration", input, LeaveWithoutConsideration)

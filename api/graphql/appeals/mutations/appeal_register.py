@@ -11,6 +11,7 @@ from api.graphql.context import Context
 from api.graphql.enums import AccountKind, AppealForm, AppealType, Channel
 from domain.commands import RegisterAppeal
 
+
 @strawberry.input(description="How to reach the person who wrote.")
 class ContactInput:
     name: str | None = None
@@ -39,7 +40,7 @@ class RegisterAppealInput:
     account_kind: AccountKind | None = None
 
 async def register_appeal(
-    info: strawberry.Info[Context, None], input: RegisterAppealInput  # noqa: A002
+    info: strawberry.Info[Context, None], input: RegisterAppealInput
 ) -> AppealPayload:
     """Register an appeal; a repeat of channel + externalId returns the existing one."""
     return await run_appeal_mutation(info, "registerAppeal", input, RegisterAppeal)

@@ -19,7 +19,7 @@ class AppealNoteInput:
 
 
 async def request_clarification(
-    info: strawberry.Info[Context, None], input: AppealNoteInput  # noqa: A002
+    info: strawberry.Info[Context, None], input: AppealNoteInput
 ) -> AppealPayload:
     """Ask the client for details."""
     return await run_appeal_mutation(info, "requestClarification", input, RequestClarification)

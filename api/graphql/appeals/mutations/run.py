@@ -12,6 +12,7 @@ from api.graphql.errors import convert
 from domain.commands import Command
 from projections.appeal_status_queries import read_appeal
 
+
 @strawberry.type(description="The position written and the appeal as read after it.")
 class AppealPayload:
     position: int = strawberry.field(description="The log position this mutation wrote.")
