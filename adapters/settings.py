@@ -48,11 +48,27 @@ class Settings:
     """LEDGER_READ_WAIT_SECONDS: how long a mutation waits for its projection (default 5)."""
     log_level: str
     """LEDGER_LOG_LEVEL: INFO, DEBUG, WARNING... (default INFO)."""
+    sla_policy: Path | None = None
+    """LEDGER_SLA_POLICY: JSON file of the SLA timers (`ledger sla policy` prints the shape);
+    unset means the defaults of SLA.md. Timers keep the policy version that started them."""
+    clock_interval_seconds: float = 10.0
+    """LEDGER_CLOCK_INTERVAL_SECONDS: how often the SLA clock looks for passed moments
+    (default 10)."""
+    checkpoint_every_events: int = 10_000
+    """LEDGER_CHECKPOINT_EVERY_EVENTS: the chain follower appends a checkpoint (Merkle root of
+    every stream's head) after this many events (default 10000)..."""
+    checkpoint_seconds: float = 300.0
+    """LEDGER_CHECKPOINT_SECONDS: ...or this long after the last one, if anything was stored
+    since (default 300)."""
 
 
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(f"LEDGER_{name}")
     return value if value not in (None, "") else default
+
+
+def _path(value: str | None) -> Path | None:
+    return None if value is None else Path(value).absolute()
 
 
 def load_settings() -> Settings:
@@ -76,6 +92,10 @@ def load_settings() -> Settings:
         nats_sync_always=(_env("NATS_SYNC_ALWAYS", "false") or "false").lower() in ("1", "true", "y", "yes"),
         read_wait_seconds=float(_env("READ_WAIT_SECONDS", "5") or 5),
         log_level=(_env("LOG_LEVEL", "INFO") or "INFO").upper(),
+        sla_policy=_path(_env("SLA_POLICY")),
+        clock_interval_seconds=float(_env("CLOCK_INTERVAL_SECONDS", "10") or 10),
+        checkpoint_every_events=int(_env("CHECKPOINT_EVERY_EVENTS", "10000") or 10000),
+        checkpoint_seconds=float(_env("CHECKPOINT_SECONDS", "300") or 300),
     )
 
 

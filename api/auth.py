@@ -43,9 +43,12 @@ ACCESS: dict[str, frozenset[Role]] = {
     "answerAppeal": _WORKERS,
     "closeAppeal": _WORKERS,
     "leaveAppealWithoutConsideration": _WORKERS,
+    "slaTimers": _READERS,
+    "timeliness": _READERS,
     "timelineAppended": _READERS,
     "appealUpdated": _READERS,
     "metrics": frozenset({_R.SUPERVISOR, _R.ADMIN, _R.AUDITOR}),
+    "asOf": frozenset({_R.AUDITOR, _R.ADMIN}),
 }
 """Operation -> the roles allowed to call it. The README prints the same table."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -23,6 +23,9 @@ from domain.values import (
     MeterReading,
     WithoutConsiderationReason,
 )
+
+Reference = Literal["interaction", "appeal"]
+"""What an external id refers to: an interaction id or an appeal number."""
 
 
 class Account(Aggregate):
@@ -58,6 +61,15 @@ class Account(Aggregate):
     class AppealLeftWithoutConsideration(ev.AppealLeftWithoutConsideration):
         """Stored as Account.AppealLeftWithoutConsideration."""
 
+    class OutOfHoursReplied(ev.OutOfHoursReplied):
+        """Stored as Account.OutOfHoursReplied."""
+
+    class SlaAtRisk(ev.SlaAtRisk):
+        """Stored as Account.SlaAtRisk."""
+
+    class SlaBreached(ev.SlaBreached):
+        """Stored as Account.SlaBreached."""
+
     @staticmethod
     def create_id(number: str, kind: AccountKind = AccountKind.INDIVIDUAL) -> UUID:
         """The stream id follows from the account number, so any channel can find it."""
@@ -68,16 +80,20 @@ class Account(Aggregate):
         self.number = number
         self.kind = kind
         self.appeals: dict[str, Appeal] = {}
-        self.external_refs: dict[tuple[Channel, str], str] = {}
+        self.external_refs: dict[tuple[Reference, Channel, str], str] = {}
+        self.sla_marks: set[str] = set()
 
     # -- interactions -------------------------------------------------------------
 
     def record_interaction(self, **fields: Any) -> UUID:
         """Record a contact; the same channel + external reference is stored once."""
-        existing = self.known_reference(fields["channel"], fields.get("external_id"))
+        existing = self.known_reference(
+            "interaction", fields["channel"], fields.get("external_id")
+        )
         if existing is not None:
             return UUID(existing)
         interaction_id = uuid5(self.id, f"interaction:{self.version}")
+        self._check_callback(fields.setdefault("callback_at", None), fields["occurred_at"])
         self._interaction_recorded(interaction_id=interaction_id, **fields)
         return interaction_id
 
@@ -94,16 +110,31 @@ class Account(Aggregate):
         external_id: str | None,
         meter_reading: MeterReading | None,
         recorded_by: str,
+        callback_at: datetime | None,
     ) -> None:
-        self._remember_reference(channel, external_id, str(interaction_id))
+        self._remember_reference("interaction", channel, external_id, str(interaction_id))
 
-    def known_reference(self, channel: Channel, external_id: str | None) -> str | None:
-        """What an external reference of a channel was already stored as, if anything."""
-        return None if external_id is None else self.external_refs.get((channel, external_id))
+    @staticmethod
+    def _check_callback(callback_at: datetime | None, occurred_at: datetime) -> None:
+        """A call back is agreed for a later moment than the contact itself (8.2.3)."""
+        if callback_at is not None and callback_at <= occurred_at:
+            raise ValidationError("callbackAt must be later than occurredAt", "callbackAt")
 
-    def _remember_reference(self, channel: Channel, external_id: str | None, ref: str) -> None:
+    def known_reference(
+        self, kind: Reference, channel: Channel, external_id: str | None
+    ) -> str | None:
+        """What an external reference of a channel was already stored as, if anything.
+
+        Interactions and appeals are looked up apart: one e-mail may be both, by one id."""
+        if external_id is None:
+            return None
+        return self.external_refs.get((kind, channel, external_id))
+
+    def _remember_reference(
+        self, kind: Reference, channel: Channel, external_id: str | None, ref: str
+    ) -> None:
         if external_id is not None:
-            self.external_refs[(channel, external_id)] = ref
+            self.external_refs[(kind, channel, external_id)] = ref
 
     # -- registering --------------------------------------------------------------
 
@@ -144,7 +175,7 @@ class Account(Aggregate):
             contact=contact,
             reply_channel=reply_channel,
         )
-        self._remember_reference(channel, external_id, appeal_number)
+        self._remember_reference("appeal", channel, external_id, appeal_number)
 
     def appeal(self, number: str) -> Appeal:
         """The appeal with this number, or NOT_FOUND."""
@@ -294,6 +325,66 @@ class Account(Aggregate):
         notify_client: bool,
     ) -> None:
         self.appeals[appeal_number].apply(Action.LEAVE_WITHOUT_CONSIDERATION)
+
+    # -- the online office out of hours and SLA marks (SLA.md) ------------------------
+
+    def reply_out_of_hours(self, number: str, taken_up_at: datetime, at: datetime) -> None:
+        """Tell the client of an out-of-hours appeal when it will be taken up (9.1.5)."""
+        self.appeal(number)
+        self._replied_out_of_hours(appeal_number=number, taken_up_at=taken_up_at, at=at)
+
+    @event(OutOfHoursReplied)
+    def _replied_out_of_hours(
+        self, *, appeal_number: str, taken_up_at: datetime, at: datetime
+    ) -> None:
+        pass
+
+    def mark_sla_at_risk(
+        self, *, timer_id: str, kind: str, appeal_number: str | None, threshold: float,
+        at: datetime,
+    ) -> bool:
+        """Record a passed warning share once; False when recorded already or not owed."""
+        if not self._mark_owed(f"{timer_id}@{threshold}", appeal_number, at):
+            return False
+        self._sla_at_risk(
+            timer_id=timer_id, kind=kind, appeal_number=appeal_number, threshold=threshold, at=at
+        )
+        return True
+
+    @event(SlaAtRisk)
+    def _sla_at_risk(
+        self, *, timer_id: str, kind: str, appeal_number: str | None, threshold: float,
+        at: datetime,
+    ) -> None:
+        self.sla_marks.add(f"{timer_id}@{threshold}")
+
+    def mark_sla_breached(
+        self, *, timer_id: str, kind: str, appeal_number: str | None, due_at: datetime,
+        at: datetime,
+    ) -> bool:
+        """Record a timer's breach once; False when recorded already or not owed."""
+        if not self._mark_owed(f"{timer_id}@breach", appeal_number, at):
+            return False
+        self._sla_breached(
+            timer_id=timer_id, kind=kind, appeal_number=appeal_number, due_at=due_at, at=at
+        )
+        return True
+
+    @event(SlaBreached)
+    def _sla_breached(
+        self, *, timer_id: str, kind: str, appeal_number: str | None, due_at: datetime,
+        at: datetime,
+    ) -> None:
+        self.sla_marks.add(f"{timer_id}@breach")
+
+    def _mark_owed(self, key: str, appeal_number: str | None, at: datetime) -> bool:
+        """Not yet recorded, and the appeal (if any) was still unanswered at that moment."""
+        if key in self.sla_marks:
+            return False
+        if appeal_number is None:
+            return True
+        answered_at = self.appeal(appeal_number).answered_at
+        return answered_at is None or answered_at > at
 
     def open_appeals(self) -> list[Appeal]:
         """Appeals still in work."""

@@ -48,6 +48,7 @@ class RecordInteraction(AccountCommand, frozen=True, kw_only=True):
     operator: ShortText | None = None
     external_id: ExternalId | None = None
     meter_reading: MeterReading | None = None
+    callback_at: Instant | None = None
 
 
 class RegisterAppeal(AccountCommand, frozen=True, kw_only=True):
@@ -113,3 +114,29 @@ class LeaveWithoutConsideration(AppealCommand, frozen=True, kw_only=True):
 
     reason: WithoutConsiderationReason
     related_appeal_number: AppealNumber | None = None
+
+
+TimerId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+TimerKind = Annotated[str, msgspec.Meta(pattern=r"^[a-z_]+(\.[a-z_]+)+$")]
+Threshold = Annotated[float, msgspec.Meta(gt=0, lt=1)]
+
+
+class SlaMark(AccountCommand, frozen=True, kw_only=True):
+    """A mark the SLA clock asks the account to record about one of its timers, once."""
+
+    timer_id: TimerId
+    kind: TimerKind
+    appeal_number: AppealNumber | None = None
+    at: Instant
+
+
+class MarkSlaAtRisk(SlaMark, frozen=True, kw_only=True):
+    """Record that a timer passed a warning share of its term (SLA.md)."""
+
+    threshold: Threshold
+
+
+class MarkSlaBreached(SlaMark, frozen=True, kw_only=True):
+    """Record that a timer's term ended before it was met (SLA.md)."""
+
+    due_at: Instant

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from domain import commands as c
 from domain.account import Account
+from domain.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger, Outcome, Request
@@ -41,11 +42,12 @@ def record_interaction(ledger: Ledger, account: Account, request: Request) -> De
     """Record the contact unless its channel + external id is already there."""
     cmd = request.command
     assert isinstance(cmd, c.RecordInteraction)
-    known = account.known_reference(cmd.channel, cmd.external_id)
+    known = account.known_reference("interaction", cmd.channel, cmd.external_id)
     interaction_id = account.record_interaction(
         channel=cmd.channel, direction=cmd.direction, occurred_at=cmd.occurred_at,
         summary=cmd.summary, operator=cmd.operator, external_id=cmd.external_id,
         meter_reading=cmd.meter_reading, recorded_by=request.actor,
+        callback_at=cmd.callback_at,
     )
     return Decision(
         account.id, account.number, interaction_id=interaction_id, duplicate=known is not None
@@ -56,7 +58,7 @@ def register_appeal(ledger: Ledger, account: Account, request: Request) -> Decis
     """Register the appeal under a new number, or return the one its external id has."""
     cmd = request.command
     assert isinstance(cmd, c.RegisterAppeal)
-    known = account.known_reference(cmd.channel, cmd.external_id)
+    known = account.known_reference("appeal", cmd.channel, cmd.external_id)
     if known is not None:
         return Decision(account.id, account.number, appeal_number=known, duplicate=True)
     number = ledger.allocate_appeal_number(request, account, cmd.received_at.year)
@@ -66,7 +68,36 @@ def register_appeal(ledger: Ledger, account: Account, request: Request) -> Decis
         reply_channel=cmd.reply_channel, external_id=cmd.external_id,
         registered_by=request.actor,
     )
+    taken_up_at = ledger.taken_up_at(cmd.channel, cmd.received_at)
+    if taken_up_at is not None:
+        account.reply_out_of_hours(number, taken_up_at, cmd.received_at)
     return Decision(account.id, account.number, appeal_number=number)
+
+
+def mark_sla(ledger: Ledger, account: Account, request: Request) -> Decision:
+    """Record an SLA clock's mark once, after its moment; a repeat is a no-op duplicate."""
+    cmd = request.command
+    assert isinstance(cmd, c.MarkSlaAtRisk | c.MarkSlaBreached)
+    if _just_opened(account):
+        raise NotFoundError(f"account {cmd.account_number} has no timers")
+    if cmd.at > request.now:
+        raise ValidationError("an SLA mark is recorded only once its moment has passed", "at")
+    fields: dict[str, Any] = {
+        "timer_id": cmd.timer_id, "kind": cmd.kind, "appeal_number": cmd.appeal_number,
+        "at": cmd.at,
+    }
+    if isinstance(cmd, c.MarkSlaAtRisk):
+        recorded = account.mark_sla_at_risk(threshold=cmd.threshold, **fields)
+    else:
+        recorded = account.mark_sla_breached(due_at=cmd.due_at, **fields)
+    return Decision(
+        account.id, account.number, appeal_number=cmd.appeal_number, duplicate=not recorded
+    )
+
+
+def _just_opened(account: Account) -> bool:
+    """Created by this very command: there is no history to mark."""
+    return any(isinstance(e, Account.Opened) for e in account.pending_events)
 
 
 def _on_appeal(act: Callable[[Account, Any, Request], None]) -> Callable[..., Decision]:
@@ -102,5 +133,7 @@ DECIDERS: dict[type[c.Command], Callable[[Ledger, Account, Request], Decision]] 
         cmd.appeal_number, cmd.note, _at(cmd, r), r.actor)),
     c.LeaveWithoutConsideration: _on_appeal(lambda a, cmd, r: a.leave_without_consideration(
         cmd.appeal_number, cmd.reason, cmd.related_appeal_number, _at(cmd, r), r.actor)),
+    c.MarkSlaAtRisk: mark_sla,
+    c.MarkSlaBreached: mark_sla,
 }
 """Command type -> decider: the table a newcomer reads to follow a command to its event."""

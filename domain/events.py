@@ -5,6 +5,7 @@ Stored events are never renamed: they evolve by upcasting."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -40,6 +41,15 @@ class InteractionRecorded(Aggregate.Event):
     external_id: str | None
     meter_reading: MeterReading | None
     recorded_by: str
+    callback_at: datetime | None
+    """The moment agreed with the client for a call back or an answer (8.2.3), if any."""
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Contacts stored before agreed call backs were recorded agreed none."""
+        state["callback_at"] = None
 
 
 class AppealRegistered(Aggregate.Event):
@@ -111,6 +121,34 @@ class AppealLeftWithoutConsideration(AppealEvent):
     notify_client: bool
 
 
+class OutOfHoursReplied(Aggregate.Event):
+    """An online-office appeal came out of hours: the automatic reply said when (9.1.5)."""
+
+    appeal_number: str
+    taken_up_at: datetime
+    at: datetime
+
+
+class SlaAtRisk(Aggregate.Event):
+    """A timer passed a warning share of its term (SLA.md); recorded once per threshold."""
+
+    timer_id: str
+    kind: str
+    appeal_number: str | None
+    threshold: float
+    at: datetime
+
+
+class SlaBreached(Aggregate.Event):
+    """A timer's term ended before it was met (SLA.md); recorded once per timer."""
+
+    timer_id: str
+    kind: str
+    appeal_number: str | None
+    due_at: datetime
+    at: datetime
+
+
 EVENT_CLASSES: tuple[type[Aggregate.Event], ...] = (
     AccountOpened,
     InteractionRecorded,
@@ -122,5 +160,8 @@ EVENT_CLASSES: tuple[type[Aggregate.Event], ...] = (
     AppealAnswered,
     AppealClosed,
     AppealLeftWithoutConsideration,
+    OutOfHoursReplied,
+    SlaAtRisk,
+    SlaBreached,
 )
 """Every event type the transcoder must round-trip."""

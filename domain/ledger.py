@@ -6,6 +6,8 @@ decisions of many concurrent callers in one transaction; a batch of one is the p
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +19,16 @@ from eventsourcing.persistence import IntegrityError, Recording
 
 from domain import commands as c
 from domain.account import Account
+from domain.batch_load import load_fresh, many_streams
+from domain.calendar import BusinessCalendar
 from domain.deciders import DECIDERS, Decision
 from domain.errors import ConflictError, LedgerError, NotFoundError
 from domain.identity import account_stream_id
-from domain.values import AccountKind
+from domain.values import INTERACTIVE_CHANNELS, AccountKind, Channel
+from domain.working_hours import ONLINE_OFFICE, ServiceHours, is_open, next_opening
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 10
+BACKOFF_SECONDS = 0.002
 
 
 class AppealNumbers(Protocol):
@@ -61,9 +67,26 @@ class Ledger(Application[UUID]):
 
     name = "ledger"
 
-    def __init__(self, env: dict[str, str] | None = None, *, numbers: AppealNumbers) -> None:
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        numbers: AppealNumbers,
+        calendar: BusinessCalendar | None = None,
+        online_office: ServiceHours = ONLINE_OFFICE,
+    ) -> None:
         super().__init__(env)
         self.numbers = numbers
+        self.calendar = calendar
+        self.online_office = online_office
+
+    def taken_up_at(self, channel: Channel, received_at: datetime) -> datetime | None:
+        """When an online-office appeal received out of hours is taken up (None: at once)."""
+        if self.calendar is None or channel not in INTERACTIVE_CHANNELS:
+            return None
+        if is_open(self.online_office, received_at, self.calendar):
+            return None
+        return next_opening(self.online_office, received_at, self.calendar)
 
     def execute(self, command: c.Command, actor: str, now: datetime) -> Outcome:
         """Run one command; raise its LedgerError if refused."""
@@ -74,14 +97,16 @@ class Ledger(Application[UUID]):
 
     def execute_batch(self, requests: Sequence[Request]) -> list[Outcome | LedgerError]:
         """Decide every request on fresh aggregates and store all decisions in one commit."""
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
             accounts: dict[UUID, Account] = {}
-            decided = [self._decide(r, accounts) for r in requests]
+            fresh = self._load_fresh(requests)
+            decided = [self._decide(r, accounts, fresh) for r in requests]
             try:
                 recordings = self.save(*accounts.values())
             except IntegrityError:
                 if len(requests) > 1:
                     return [self.execute_batch([r])[0] for r in requests]
+                _back_off(attempt)
                 continue
             return self._outcomes(decided, recordings)
         return [ConflictError("the account kept changing; try again") for _ in requests]
@@ -90,27 +115,43 @@ class Ledger(Application[UUID]):
         """The account as its history makes it now, or None if it was never contacted."""
         return self._load(account_stream_id(number))
 
-    def _load(self, account_id: UUID) -> Account | None:
+    def _load_fresh(self, requests: Sequence[Request]) -> dict[UUID, Account | None]:
+        """The accounts a batch names by number, brought up to date with one read (or none)."""
+        ids = {i for r in requests if (i := _stream_of(r.command)) is not None}
+        recorder = many_streams(self.repository, self.recorder)
+        if len(ids) < 2 or recorder is None:
+            return {}
+        return load_fresh(self.repository, recorder, self.mapper, ids)
+
+    def _load(
+        self, account_id: UUID, fresh: dict[UUID, Account | None] | None = None
+    ) -> Account | None:
+        if fresh is not None and account_id in fresh:
+            return fresh.pop(account_id)
         try:
             account: Account = self.repository.get(account_id)
         except AggregateNotFoundError:
             return None
         return account
 
-    def _decide(self, request: Request, accounts: dict[UUID, Account]) -> Decision | LedgerError:
+    def _decide(
+        self, request: Request, accounts: dict[UUID, Account], fresh: dict[UUID, Account | None]
+    ) -> Decision | LedgerError:
         try:
-            account = self._target(request, accounts)
+            account = self._target(request, accounts, fresh)
             decision = DECIDERS[type(request.command)](self, account, request)
         except LedgerError as error:
             return error
         accounts[account.id] = account
         return decision
 
-    def _target(self, request: Request, accounts: dict[UUID, Account]) -> Account:
+    def _target(
+        self, request: Request, accounts: dict[UUID, Account], fresh: dict[UUID, Account | None]
+    ) -> Account:
         command = request.command
         if isinstance(command, c.AccountCommand):
             account_id = account_stream_id(command.account_number)
-            account = accounts.get(account_id) or self._load(account_id)
+            account = accounts.get(account_id) or self._load(account_id, fresh)
             if account is None:
                 kind = command.account_kind or _kind_of(command.account_number)
                 account = Account(number=command.account_number, kind=kind)
@@ -141,6 +182,22 @@ class Ledger(Application[UUID]):
             d if isinstance(d, LedgerError) else d.outcome(positions.get(d.account_id, head))
             for d in decided
         ]
+
+
+def _back_off(attempt: int) -> None:
+    """Wait a random, growing while after losing a race, so the writers of one account spread
+    out instead of colliding again in lockstep (each round only one of them can win)."""
+    time.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** min(attempt, 6)))
+
+
+def _stream_of(command: c.Command) -> UUID | None:
+    """The stream an account command names (None for appeal commands and malformed numbers)."""
+    if not isinstance(command, c.AccountCommand):
+        return None
+    try:
+        return account_stream_id(command.account_number)
+    except LedgerError:
+        return None
 
 
 def _kind_of(number: str) -> AccountKind:

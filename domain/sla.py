@@ -34,6 +34,9 @@ _HOURS, _AGREED = TermUnit.HOURS, TermUnit.AGREED
 _RECEIPT = CountedFrom.RECEIPT
 _ANSWERED = ("AppealAnswered",)
 _NOT_CONSIDERED = ("AppealLeftWithoutConsideration",)
+_TAKEN_UP = ("AppealAssigned", "ClarificationRequested", "AppealDeferred", "AppealExtended",
+             *_ANSWERED)
+"""A deferred appeal is taken up again by any step of work on it (9.1.5)."""
 
 DEFAULT_POLICY = SlaPolicy(
     version="sla-md-default-1",
@@ -73,7 +76,7 @@ DEFAULT_POLICY = SlaPolicy(
         TimerRule(id="deferred.resume", clause="9.1.5",
                   starts_on="AppealDeferred", channels=_INTERACTIVE,
                   term=1, unit=_WORKING,
-                  stops_on=_ANSWERED, cancelled_on=_NOT_CONSIDERED),
+                  stops_on=_TAKEN_UP, cancelled_on=_NOT_CONSIDERED),
     ),
 )  # fmt: skip
 """SLA.md's timer table, rule for rule; timers start, stop and are cancelled on these events."""

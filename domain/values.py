@@ -120,5 +120,5 @@ class MeterReading(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     value: Decimal
 
     def __post_init__(self) -> None:
-        if self.value < 0 or not self.value.is_finite():
+        if not self.value.is_finite() or self.value < 0:  # NaN cannot be compared
             raise ValueError("a meter reading is a finite number, zero or more")

@@ -16,8 +16,24 @@ from domain.sla_timer import Timer
 TIMER_FIELDS = tuple(f.name for f in dataclasses.fields(Timer))
 _FIXED = frozenset({"timer_id", "kind", "policy_version", "unit", "term", "started_at"})
 _MUTABLE = tuple(f for f in TIMER_FIELDS if f not in _FIXED)
+_SUBJECT = ("account_number", "channel", "appeal_number", "interaction_id", "appeal_type",
+            "assignee")
+_POSITIONS = ("next_mark_at", "started_position", "updated_position")
 _SELECT = sql.SQL("SELECT {} FROM sla_timers ").format(
     sql.SQL(", ").join(map(sql.Identifier, TIMER_FIELDS)))
+
+
+_INSERT_COLUMNS = (*TIMER_FIELDS, *_SUBJECT, *_POSITIONS)
+_INSERT = (
+    f"INSERT INTO sla_timers ({', '.join(_INSERT_COLUMNS)})"
+    f" VALUES ({', '.join(f'%({n})s' for n in _INSERT_COLUMNS)}) ON CONFLICT DO NOTHING"
+)
+_UPDATE = (
+    "UPDATE sla_timers SET "
+    + ", ".join(f"{n} = %({n})s" for n in (*_MUTABLE, "next_mark_at", "updated_position"))
+    + " WHERE timer_id = %(timer_id)s"
+)
+"""Written once from plain column names: composing SQL per row cost more than its round trip."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,10 @@ class AppealFacts:
         )
 
 
+def _fields(thing: object, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(thing, name) for name in names}
+
+
 class TimerStore:
     """Reads and writes timer rows inside the projection's transaction."""
 
@@ -62,31 +82,18 @@ class TimerStore:
 
     def insert(self, timer: Timer, subject: Subject, position: int) -> None:
         """A new timer; a replayed start is ignored."""
-        values = dataclasses.asdict(timer) | dataclasses.asdict(subject) | {
+        values = _fields(timer, TIMER_FIELDS) | _fields(subject, _SUBJECT) | {
             "next_mark_at": timer.next_mark_at(), "started_position": position,
             "updated_position": position,
         }
-        names = list(values)
-        self._cur.execute(
-            sql.SQL("INSERT INTO sla_timers ({}) VALUES ({}) ON CONFLICT DO NOTHING").format(
-                sql.SQL(", ").join(map(sql.Identifier, names)),
-                sql.SQL(", ").join(sql.Placeholder(n) for n in names),
-            ),
-            values,
-        )
+        self._cur.execute(_INSERT, values)
 
-    def save(self, timer: Timer, position: int, **extra: Any) -> None:
-        """A changed timer, with when its next mark falls; `extra` sets other columns."""
-        values = {f: getattr(timer, f) for f in _MUTABLE} | extra | {
+    def save(self, timer: Timer, position: int) -> None:
+        """A changed timer, with when its next mark falls."""
+        values = _fields(timer, ("timer_id", *_MUTABLE)) | {
             "next_mark_at": timer.next_mark_at(), "updated_position": position,
         }
-        sets = sql.SQL(", ").join(
-            sql.SQL("{} = {}").format(sql.Identifier(n), sql.Placeholder(n)) for n in values
-        )
-        self._cur.execute(
-            sql.SQL("UPDATE sla_timers SET {} WHERE timer_id = %(timer_id)s").format(sets),
-            values | {"timer_id": timer.timer_id},
-        )
+        self._cur.execute(_UPDATE, values)
 
     def get(self, timer_id: str) -> Timer | None:
         """One timer by id."""

@@ -22,6 +22,9 @@ _SUMMARIES = {
     "AppealAnswered": "Дан ответ",
     "AppealClosed": "Обращение закрыто",
     "AppealLeftWithoutConsideration": "Оставлено без рассмотрения",
+    "OutOfHoursReplied": "Автоответ: обращение поступило в нерабочее время",
+    "SlaAtRisk": "Срок под угрозой нарушения",
+    "SlaBreached": "Срок нарушен",
 }
 """What an operator reads for each event type (an interaction shows its own summary)."""
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import ExecutionContext
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from api.graphql.accounts.mutations.interaction_record import record_interaction
 from api.graphql.accounts.queries import AccountQueries
@@ -13,6 +13,7 @@ from api.graphql.accounts.subscriptions import AccountSubscriptions
 from api.graphql.appeals.mutations import AppealMutations
 from api.graphql.appeals.queries import AppealQueries
 from api.graphql.errors import ErrorCodes
+from api.graphql.sla.queries import SlaQueries
 
 
 @strawberry.type
@@ -22,7 +23,7 @@ class AccountMutations:
     )
 
 
-Query = merge_types("Query", (AccountQueries, AppealQueries))
+Query = merge_types("Query", (AccountQueries, AppealQueries, SlaQueries))
 Mutation = merge_types("Mutation", (AccountMutations, AppealMutations))
 
 class LedgerSchema(strawberry.Schema):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -16,6 +17,8 @@ from api.graphql.enums import (
     WithoutConsiderationReason,
 )
 from api.graphql.pagination import PageInfo, encode
+from api.graphql.sla.queries import appeal_timers
+from api.graphql.sla.types import SlaTimer
 from domain import values as v
 from projections.appeal_status_queries import AppealRow, HistoryRow, read_history
 
@@ -42,8 +45,14 @@ class AppealHistoryEntry:
         """From a read-model row."""
         return cls(
             position=row.position, event_type=row.event_type, at=row.at, actor=row.actor,
-            status=v.AppealStatus(row.status), details=row.details,
+            status=v.AppealStatus(row.status), details=cast(JSON, row.details),
         )
+
+
+async def _history(root: Appeal, info: strawberry.Info[Context, None]) -> list[AppealHistoryEntry]:
+    """Every event of the appeal, in order."""
+    rows = await info.context.read(read_history, root.number)
+    return [AppealHistoryEntry.of(row) for row in rows]
 
 
 @strawberry.type(description="An appeal (обращение) and where it stands.")
@@ -67,11 +76,17 @@ class Appeal:
     closed_at: datetime | None
     without_consideration_reason: WithoutConsiderationReason | None
     related_appeal_number: str | None
+    read_position: strawberry.Private[int] = 0
+    """The log position the row shows: `timers` are read once their model has reached it."""
 
-    @strawberry.field(description="Every event of the appeal, in order.")
-    async def history(self, info: strawberry.Info[Context, None]) -> list[AppealHistoryEntry]:
-        rows = await info.context.read(read_history, self.number)
-        return [AppealHistoryEntry.of(row) for row in rows]
+    timers: list[SlaTimer] = strawberry.field(
+        resolver=appeal_timers, description="Every SLA timer of the appeal, stopped ones included."
+    )
+
+    history: list[AppealHistoryEntry] = strawberry.field(
+        resolver=_history,
+        description="Every event of the appeal, in order.",
+    )
 
     @classmethod
     def of(cls, row: AppealRow) -> Appeal:
@@ -90,6 +105,7 @@ class Appeal:
             answer_channel=_channel(row.answer_channel), closed_at=row.closed_at,
             without_consideration_reason=_reason(row.without_consideration_reason),
             related_appeal_number=row.related_appeal_number,
+            read_position=row.updated_position,
         )
 
 

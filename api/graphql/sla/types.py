@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import strawberry
 
-from api.graphql.enums import AppealType, Channel
+from api.graphql import enums  # noqa: F401 (registers Channel and AppealType)
 from api.graphql.pagination import PageInfo, decode, encode
 from domain import sla_timer as st
 from domain import values as v
@@ -15,8 +15,10 @@ from domain.errors import ValidationError
 from projections import sla_timeliness as rep
 from projections.sla_timer_queries import TimerView
 
-TimerState = strawberry.enum(st.TimerState, description="Where an SLA timer stands.")
-TimelinessPeriod = strawberry.enum(rep.Period, description="How the report splits its dates.")
+strawberry.enum(st.TimerState, description="Where an SLA timer stands.")
+strawberry.enum(
+    rep.Period, name="TimelinessPeriod", description="How the report splits its dates."
+)
 
 
 @strawberry.type(description="An SLA timer of an appeal or a contact (SLA.md).")
@@ -27,13 +29,13 @@ class SlaTimer:
     account_number: str
     appeal_number: str | None
     interaction_id: strawberry.ID | None = strawberry.field(description="For contact timers.")
-    channel: Channel
-    appeal_type: AppealType | None
+    channel: v.Channel
+    appeal_type: v.AppealType | None
     assignee: str | None
     started_at: datetime = strawberry.field(description="When the term began to run.")
     due_date: date = strawberry.field(description="The last day of the term, office time.")
     due_at: datetime = strawberry.field(description="The instant the term ends.")
-    state: TimerState = strawberry.field(description="As of the moment asked.")
+    state: st.TimerState = strawberry.field(description="As of the moment asked.")
     met_at: datetime | None = strawberry.field(description="When it was met, if it was.")
     stopped_at: datetime | None = strawberry.field(description="When it was met or cancelled.")
     at_risk_since: datetime | None = strawberry.field(description="First warning recorded.")
@@ -71,10 +73,10 @@ class SlaTimer:
 
 @strawberry.input(description="Which timers to list; every condition given must hold.")
 class SlaTimerFilter:
-    state: list[TimerState] | None = strawberry.field(default=None, description="As of now.")
+    state: list[st.TimerState] | None = strawberry.field(default=None, description="As of now.")
     due_before: datetime | None = strawberry.field(default=None, description="Exclusive.")
-    channel: list[Channel] | None = None
-    type: list[AppealType] | None = None
+    channel: list[v.Channel] | None = None
+    type: list[v.AppealType] | None = None
     kind: list[str] | None = None
     assignee: str | None = None
     appeal_number: str | None = None
@@ -121,8 +123,8 @@ def decode_due(cursor: str | None) -> tuple[datetime, str] | None:
 class TimelinessRow:
     period_start: date
     period_end: date
-    channel: Channel
-    appeal_type: AppealType | None = strawberry.field(description="Null for contact timers.")
+    channel: v.Channel
+    appeal_type: v.AppealType | None = strawberry.field(description="Null for contact timers.")
     met: int = strawberry.field(description="Stopped by the due moment.")
     breached: int = strawberry.field(description="Stopped later, or due passed unstopped.")
     open: int = strawberry.field(description="Running and not yet due.")
