@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import nats
 import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
 from api.auth import Role
+from tests.conftest import NatsNames
 from tests.e2e.conftest import LedgerClient, account_number
 
 pytestmark = pytest.mark.e2e
@@ -85,6 +87,33 @@ class TestSubscriptions:
             {"eventType": "AppealRegistered", "appealNumber": mine["number"]},
         ]
         assert theirs["number"] != mine["number"]
+
+    async def test_an_interaction_ingested_from_nats_reaches_the_subscriber(
+        self, ledger: LedgerClient, nats_server_url: str, nats_names: NatsNames
+    ) -> None:
+        # A telephony system sends a finished call to ledger.ingest.phone; the service stores it
+        # through its channel consumer, and the subscriber sees it through the log.
+        account = account_number()
+        call = {
+            "kind": "call_ended", "messageId": f"pbx-{account}", "callId": f"pbx-{account}",
+            "accountNumber": account, "direction": "inbound",
+            "startedAt": "2026-03-02T10:01:12+03:00", "endedAt": "2026-03-02T10:05:17+03:00",
+            "topic": "Сроки оплаты счёта", "operator": "Сидоров К.В.",
+        }
+        async with connected(ledger, ledger.token(Role.OPERATOR)) as ws:
+            await subscribe(ws, "t", TIMELINE, account)
+            await asyncio.sleep(0.3)
+
+            client = await nats.connect(nats_server_url)
+            try:
+                await client.publish(f"{nats_names.subject_prefix}.ingest.phone",
+                                     json.dumps(call).encode())
+                await client.flush()
+            finally:
+                await client.close()
+            received = [(await next_data(ws))[1]["timelineAppended"] for _ in range(2)]
+
+        assert [r["eventType"] for r in received] == ["Opened", "InteractionRecorded"]
 
     async def test_a_connection_without_a_valid_token_is_rejected(
         self, ledger: LedgerClient
