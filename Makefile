@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint unit integration e2e bench clean
+.PHONY: serve test lint unit integration e2e bench bench-replay clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,9 @@ e2e: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.append
+
+bench-replay: $(STAMP)
+	$(BIN)/python -m benchmarks.replay
 
 clean:
 	rm -rf $(VENV) .ledger-data .pytest_cache .mypy_cache .ruff_cache

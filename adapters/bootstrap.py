@@ -13,13 +13,17 @@ from nats.js import JetStreamContext
 from psycopg_pool import ConnectionPool
 
 from adapters.broadcast import LogBroadcaster
+from adapters.chain import ChainFollower
 from adapters.clock import SlaClock
 from adapters.follower import LogFollower
+from adapters.group_commit import GroupCommitter
+from adapters.migrate import apply_migrations
 from adapters.nats.publisher import NatsEventPublisher
 from adapters.nats.streams import Subjects
 from adapters.nats.workers import Worker, start_workers_thread
-from adapters.group_commit import GroupCommitter
-from adapters.migrate import apply_migrations
+from adapters.pd_keys import PdKeyStore
+from adapters.pd_mapper import key_store
+from adapters.personal_data import AccessRecorder
 from adapters.postgres import PostgresAppealNumbers, eventsourcing_env, open_pool
 from adapters.projector import Projector
 from adapters.settings import Settings
@@ -28,6 +32,9 @@ from domain.ledger import Ledger
 from domain.sla import DEFAULT_POLICY, SlaPolicy, load_policy
 from projections.appeal_status import AppealStatusProjection
 from projections.base import Projection
+from projections.campaigns import CampaignsProjection
+from projections.notifications import NotificationsProjection
+from projections.pd_audit import PdAuditProjection
 from projections.sla_timers import SlaTimersProjection
 from projections.timeline import TimelineProjection
 
@@ -41,7 +48,9 @@ def all_projections(settings: Settings | None = None) -> dict[str, Projection]:
     sla = SlaTimersProjection(
         sla_policy(settings), BusinessCalendar(settings.timezone) if settings else None
     )
-    return {p.name: p for p in (TimelineProjection(), AppealStatusProjection(), sla)}
+    return {p.name: p for p in (
+        TimelineProjection(), AppealStatusProjection(), sla, PdAuditProjection(),
+        NotificationsProjection(), CampaignsProjection())}
 
 
 def sla_policy(settings: Settings | None) -> SlaPolicy:
@@ -91,6 +100,10 @@ class Services:
     ledger: Ledger
     committer: GroupCommitter
     projections: dict[str, Projection]
+    keys: PdKeyStore
+    """The personal-data keys the ledger's mapper seals with (adapters/pd_mapper.py)."""
+    audit: AccessRecorder
+    """Records accesses to personal data in the accounts' audit streams."""
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
     followers: list[LogFollower] = field(default_factory=list)
@@ -112,6 +125,20 @@ class Services:
             thread.start()
             self.threads.append(thread)
             log.info("projection started", extra={"projection": name})
+
+    def chain_follower(self, settings: Settings) -> ChainFollower:
+        """The follower that keeps event_chain and appends checkpoints (adapters/chain.py)."""
+        follower = LogFollower(self.ledger, self.url)
+        self.followers.append(follower)
+        return ChainFollower(self.pool, self.ledger, follower, settings.checkpoint_every_events,
+                             settings.checkpoint_seconds)
+
+    def start_chain(self, settings: Settings) -> None:
+        """Run the chain follower in a background thread."""
+        thread = threading.Thread(target=self.chain_follower(settings).run, args=(self.stop,),
+                                  name="event-chain", daemon=True)
+        thread.start()
+        self.threads.append(thread)
 
     def start_clock(self, interval: float = 10.0) -> None:
         """Run the SLA clock in a background thread (scans every `interval` seconds)."""
@@ -142,8 +169,10 @@ class Services:
         follower = LogFollower(self.ledger, self.url)
         self.followers.append(follower)
 
-        async def publish(_: Client, js: JetStreamContext, stop: asyncio.Event) -> None:
-            await NatsEventPublisher(self.pool, follower, js, Subjects.of(settings)).run(stop)
+        async def publish(client: Client, js: JetStreamContext, stop: asyncio.Event) -> None:
+            await NatsEventPublisher(
+                self.pool, follower, js, Subjects.of(settings), client=client
+            ).run(stop)
 
         return publish
 
@@ -153,6 +182,7 @@ class Services:
         for thread in self.threads:
             thread.join(timeout=10)
         self.committer.close()
+        self.audit.close()
         for follower in self.followers:
             follower.close()
         self.ledger.close()
@@ -171,4 +201,5 @@ def build(url: str, settings: Settings, pool_size: int = 20) -> Services:
     return Services(
         url=url, pool=pool, ledger=ledger, committer=GroupCommitter(ledger),
         projections=all_projections(settings), calendar=calendar,
+        keys=key_store(url), audit=AccessRecorder(ledger),
     )

@@ -6,9 +6,9 @@ from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from eventsourcing.postgres import PostgresApplicationRecorder
 
+from adapters.log_notifications import LogNotifications
 from domain.ledger import Ledger
 from projections.base import LoggedEvent, event_type
 
@@ -22,10 +22,12 @@ class LogFollower:
         self._ledger = ledger
         self._url = url
         self._numbers: OrderedDict[UUID, str] = OrderedDict()
-        self._listener: psycopg.Connection[Any] | None = None
+        self._listener: LogNotifications | None = None
+        self._seen = 0
 
     def read(self, after: int, limit: int = 500, stop: int | None = None) -> list[LoggedEvent]:
         """Up to `limit` events after position `after` (and up to `stop`), in log order."""
+        self._seen = self._listening().count
         notifications = self._ledger.recorder.select_notifications(
             start=after + 1, limit=limit, stop=stop
         )
@@ -41,19 +43,19 @@ class LogFollower:
         return self._ledger.recorder.max_notification_id() or 0
 
     def wait_for_new(self, timeout: float) -> None:
-        """Block until the log is appended to (a NOTIFY) or the timeout passes."""
-        if self._listener is None or self._listener.closed:
-            self._listener = psycopg.connect(self._url, autocommit=True)
-            channel = self._channel()
-            self._listener.execute(psycopg.sql.SQL("LISTEN {}").format(
-                psycopg.sql.Identifier(channel)))
-        for _ in self._listener.notifies(timeout=timeout, stop_after=1):
-            break
+        """Block until the log was appended to since the last read (a NOTIFY), or the timeout."""
+        self._listening().wait_past(self._seen, timeout)
 
     def close(self) -> None:
-        """Release the LISTEN connection."""
+        """Let go of the shared LISTEN connection."""
         if self._listener is not None:
-            self._listener.close()
+            self._listener.release()
+            self._listener = None
+
+    def _listening(self) -> LogNotifications:
+        if self._listener is None:
+            self._listener = LogNotifications.acquire(self._url, self._channel())
+        return self._listener
 
     def _channel(self) -> str:
         recorder = self._ledger.recorder
@@ -67,7 +69,8 @@ class LogFollower:
         number = self._numbers.get(origin)
         if number is None:
             opened = self._ledger.repository.event_store.get(origin, lte=1)
-            number = next(iter(opened)).number  # type: ignore[attr-defined]
+            # the ledger's own streams (checkpoints) have no account: ""
+            number = getattr(next(iter(opened)), "number", "")
             self._remember(origin, number)
         return number
 

@@ -11,6 +11,8 @@ import asyncio
 import logging
 import queue
 import threading
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import datetime
 
@@ -22,13 +24,19 @@ log = logging.getLogger("ledger.group_commit")
 
 _STOP = object()
 
+BatchExecutor = Callable[[Sequence[Request]], list[Outcome | LedgerError]]
+"""Stores a batch of requests in one transaction; each request's outcome or error, in order."""
+
 
 class GroupCommitter:
     """Drains a queue of commands into `Ledger.execute_batch` calls of up to `max_batch`."""
 
-    def __init__(self, ledger: Ledger, max_batch: int = 100) -> None:
+    def __init__(
+        self, ledger: Ledger, max_batch: int = 100, execute_batch: BatchExecutor | None = None
+    ) -> None:
         self._ledger = ledger
         self._max_batch = max_batch
+        self._execute_batch = execute_batch or ledger.execute_batch  # e.g. access records
         self._queue: queue.SimpleQueue[tuple[Request, Future[Outcome]] | object] = (
             queue.SimpleQueue()
         )
@@ -64,6 +72,9 @@ class GroupCommitter:
 
     def _next_batch(self) -> tuple[list[tuple[Request, Future[Outcome]]], bool]:
         items = [self._queue.get()]
+        # Yield the GIL once: callers woken by the last batch can queue their next command and
+        # join this one (8 writers: batches of ~8 instead of alternating halves, +70%).
+        time.sleep(0)
         while len(items) < self._max_batch:
             try:
                 items.append(self._queue.get_nowait())
@@ -74,7 +85,7 @@ class GroupCommitter:
 
     def _commit(self, batch: list[tuple[Request, Future[Outcome]]]) -> None:
         try:
-            results = self._ledger.execute_batch([request for request, _ in batch])
+            results = self._execute_batch([request for request, _ in batch])
         except Exception as error:  # the store itself failed: every caller hears it
             log.exception("batch failed", extra={"size": len(batch)})
             for _, future in batch:

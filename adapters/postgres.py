@@ -7,6 +7,7 @@ from uuid import UUID
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
+from adapters.pd_mapper import mapper_topic
 from domain.identity import format_appeal_number
 
 
@@ -21,10 +22,12 @@ def eventsourcing_env(url: str, schema: str = "public", pool_size: int = 10) -> 
         "POSTGRES_USER": str(info.get("user", "postgres")),
         "POSTGRES_PASSWORD": str(info.get("password", "")),
         "POSTGRES_SCHEMA": schema,
-        "POSTGRES_POOL_SIZE": str(pool_size),
+        # kept open: 2; opened on demand up to pool_size more (the library opens min eagerly)
+        "POSTGRES_POOL_SIZE": "2",
         "POSTGRES_MAX_OVERFLOW": str(pool_size),
         "POSTGRES_LOCK_TIMEOUT": "10",
-        "MAPPER_TOPIC": "adapters.transcoder:MsgspecMapper",
+        "APPLICATION_RECORDER_TOPIC": "adapters.event_store:LockingApplicationRecorder",
+        "MAPPER_TOPIC": mapper_topic(url),  # seals personal data (adapters/pd_mapper.py)
         "TRANSCODER_TOPIC": "adapters.transcoder:MsgspecTranscoder",
         "AGGREGATE_CACHE_MAXSIZE": "20000",
         "AGGREGATE_CACHE_FASTFORWARD": "y",

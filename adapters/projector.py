@@ -34,9 +34,11 @@ class Projector:
             batch = self.follower.read(current, BATCH)
             if not batch:
                 return 0
-            with conn.cursor() as cur:
+            every_stream = getattr(self.projection, "every_stream", False)  # e.g. campaigns
+            with conn.pipeline(), conn.cursor() as cur:  # one round trip a batch, not an event
                 for logged in batch:
-                    self.projection.apply(cur, logged)
+                    if logged.account_number or every_stream:  # of accounts, not checkpoints
+                        self.projection.apply(cur, logged)
             conn.execute(
                 "UPDATE projection_positions SET position = %s WHERE name = %s",
                 (batch[-1].position, self.projection.name),

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,75 @@ class Settings:
     checkpoint_seconds: float = 300.0
     """LEDGER_CHECKPOINT_SECONDS: ...or this long after the last one, if anything was stored
     since (default 300)."""
+    pd_key_cache_seconds: float = 5.0
+    """LEDGER_PD_KEY_CACHE_SECONDS: how long a process trusts a cached personal-data key; an
+    erasure in another process is seen within it (default 5; docs/personal-data.md)."""
+    pd_audit_timeout_seconds: float = 5.0
+    """LEDGER_PD_AUDIT_TIMEOUT_SECONDS: how long a response waits for its access record to be
+    stored; past it the personal data is withheld (default 5)."""
+    max_query_depth: int = 10
+    """LEDGER_MAX_QUERY_DEPTH: deepest selection nesting a GraphQL operation may have
+    (default 10)."""
+    max_query_tokens: int = 2000
+    """LEDGER_MAX_QUERY_TOKENS: most lexical tokens in one GraphQL document (default 2000)."""
+    max_query_aliases: int = 30
+    """LEDGER_MAX_QUERY_ALIASES: most aliases in one GraphQL document (default 30)."""
+    max_query_cost: int = 5000
+    """LEDGER_MAX_QUERY_COST: most estimated objects one operation may return, each list
+    counted at its `first` (or 50) times its items (default 5000)."""
+    max_body_bytes: int = 262_144
+    """LEDGER_MAX_BODY_BYTES: largest request body; a larger one gets 413 (default 256 KiB)."""
+    rate_limit_per_second: float = 100.0
+    """LEDGER_RATE_LIMIT_PER_SECOND: requests a token may make per second on average; more
+    get 429 with Retry-After (per process; 0 turns the limit off; default 100)."""
+    rate_limit_burst: int = 200
+    """LEDGER_RATE_LIMIT_BURST: requests a token may make at once above that rate
+    (default 200)."""
+    notify_enabled: bool = True
+    """LEDGER_NOTIFY_ENABLED: `ledger serve` runs the notifier, dispatcher, receipt consumer and
+    campaign runner in-process (default true; `ledger notify` runs them on their own)."""
+    smtp_host: str = "127.0.0.1"
+    """LEDGER_SMTP_HOST: the mail server e-mail notifications go through (default 127.0.0.1)."""
+    smtp_port: int = 25
+    """LEDGER_SMTP_PORT: its port (default 25)."""
+    smtp_from: str = "ledger@localhost"
+    """LEDGER_SMTP_FROM: the sender address of e-mail notifications."""
+    smtp_starttls: bool = False
+    """LEDGER_SMTP_STARTTLS: upgrade the connection with STARTTLS before sending (default false)."""
+    smtp_user: str | None = None
+    """LEDGER_SMTP_USER: login for the mail server; unset sends without logging in."""
+    smtp_password: str | None = None
+    """LEDGER_SMTP_PASSWORD: its password."""
+    smtp_connections: int = 4
+    """LEDGER_SMTP_CONNECTIONS: connections kept open to the mail server (default 4)."""
+    sms_gateway_url: str | None = None
+    """LEDGER_SMS_GATEWAY_URL: the SMS provider's HTTP endpoint (POST JSON {to, text,
+    reference}); unset keeps SMS notifications waiting until it is configured."""
+    sms_gateway_token: str | None = None
+    """LEDGER_SMS_GATEWAY_TOKEN: bearer token sent to the SMS provider."""
+    notify_timeout_seconds: float = 10.0
+    """LEDGER_NOTIFY_TIMEOUT_SECONDS: how long one send may take before it counts as the gateway
+    being down (default 10)."""
+    notify_retry_base_seconds: float = 2.0
+    """LEDGER_NOTIFY_RETRY_BASE_SECONDS: first wait after a gateway was down; it doubles with
+    each failed try (default 2)..."""
+    notify_retry_max_seconds: float = 300.0
+    """LEDGER_NOTIFY_RETRY_MAX_SECONDS: ...up to this (default 300). Nothing is dropped."""
+    notify_poll_seconds: float = 0.5
+    """LEDGER_NOTIFY_POLL_SECONDS: how often the dispatcher looks for notifications to send and
+    the campaign runner for work (default 0.5)."""
+    notify_batch: int = 200
+    """LEDGER_NOTIFY_BATCH: notifications the dispatcher claims and sends at once (default 200)."""
+    campaign_hours: str = "09:00-21:00"
+    """LEDGER_CAMPAIGN_HOURS: when campaigns may reach clients, every day, office time
+    (default 09:00-21:00; 00:00-24:00 is always)."""
+    notification_templates: Path | None = None
+    """LEDGER_NOTIFICATION_TEMPLATES: JSON file of the notification templates (`ledger notify
+    templates` prints the shape); unset means the built-in Russian templates."""
+    survey_url: str = "https://lk.example.com/survey"
+    """LEDGER_SURVEY_URL: the feedback form the survey e-mail links to (6.1.6)."""
+    chat_url: str = "https://lk.example.com/chat"
+    """LEDGER_CHAT_URL: the online-office chat the operator-joined notice links to (9.1.5)."""
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -89,14 +159,53 @@ def load_settings() -> Settings:
         nats_subject_prefix=_env("NATS_SUBJECT_PREFIX", "ledger") or "ledger",
         nats_duplicate_window_seconds=float(_env("NATS_DUPLICATE_WINDOW_SECONDS", "120") or 120),
         nats_max_age_days=float(_env("NATS_MAX_AGE_DAYS", "30") or 30),
-        nats_sync_always=(_env("NATS_SYNC_ALWAYS", "false") or "false").lower() in ("1", "true", "y", "yes"),
+        nats_sync_always=_flag("NATS_SYNC_ALWAYS", "false"),
         read_wait_seconds=float(_env("READ_WAIT_SECONDS", "5") or 5),
         log_level=(_env("LOG_LEVEL", "INFO") or "INFO").upper(),
         sla_policy=_path(_env("SLA_POLICY")),
         clock_interval_seconds=float(_env("CLOCK_INTERVAL_SECONDS", "10") or 10),
         checkpoint_every_events=int(_env("CHECKPOINT_EVERY_EVENTS", "10000") or 10000),
         checkpoint_seconds=float(_env("CHECKPOINT_SECONDS", "300") or 300),
+        pd_key_cache_seconds=float(_env("PD_KEY_CACHE_SECONDS", "5") or 5),
+        pd_audit_timeout_seconds=float(_env("PD_AUDIT_TIMEOUT_SECONDS", "5") or 5),
+        max_query_depth=int(_env("MAX_QUERY_DEPTH", "10") or 10),
+        max_query_tokens=int(_env("MAX_QUERY_TOKENS", "2000") or 2000),
+        max_query_aliases=int(_env("MAX_QUERY_ALIASES", "30") or 30),
+        max_query_cost=int(_env("MAX_QUERY_COST", "5000") or 5000),
+        max_body_bytes=int(_env("MAX_BODY_BYTES", "262144") or 262144),
+        rate_limit_per_second=float(_env("RATE_LIMIT_PER_SECOND", "100") or 100),
+        rate_limit_burst=int(_env("RATE_LIMIT_BURST", "200") or 200),
+        **_notify_settings(),
     )
+
+
+def _flag(name: str, default: str) -> bool:
+    return (_env(name, default) or default).lower() in ("1", "true", "y", "yes")
+
+
+def _notify_settings() -> dict[str, Any]:
+    """The notification gateways' and campaigns' variables."""
+    return {
+        "notify_enabled": _flag("NOTIFY_ENABLED", "true"),
+        "smtp_host": _env("SMTP_HOST", "127.0.0.1"),
+        "smtp_port": int(_env("SMTP_PORT", "25") or 25),
+        "smtp_from": _env("SMTP_FROM", "ledger@localhost"),
+        "smtp_starttls": _flag("SMTP_STARTTLS", "false"),
+        "smtp_user": _env("SMTP_USER"),
+        "smtp_password": _env("SMTP_PASSWORD"),
+        "smtp_connections": int(_env("SMTP_CONNECTIONS", "4") or 4),
+        "sms_gateway_url": _env("SMS_GATEWAY_URL"),
+        "sms_gateway_token": _env("SMS_GATEWAY_TOKEN"),
+        "notify_timeout_seconds": float(_env("NOTIFY_TIMEOUT_SECONDS", "10") or 10),
+        "notify_retry_base_seconds": float(_env("NOTIFY_RETRY_BASE_SECONDS", "2") or 2),
+        "notify_retry_max_seconds": float(_env("NOTIFY_RETRY_MAX_SECONDS", "300") or 300),
+        "notify_poll_seconds": float(_env("NOTIFY_POLL_SECONDS", "0.5") or 0.5),
+        "notify_batch": int(_env("NOTIFY_BATCH", "200") or 200),
+        "campaign_hours": _env("CAMPAIGN_HOURS", "09:00-21:00"),
+        "notification_templates": _path(_env("NOTIFICATION_TEMPLATES")),
+        "survey_url": _env("SURVEY_URL", "https://lk.example.com/survey"),
+        "chat_url": _env("CHAT_URL", "https://lk.example.com/chat"),
+    }
 
 
 @lru_cache(maxsize=1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from litestar import Litestar, Request, get
-from litestar.exceptions import NotAuthorizedException
+from litestar import Litestar, Request, get, post
+from litestar.exceptions import NotAuthorizedException, ValidationException
 from litestar.response import Response
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.litestar import make_graphql_controller
@@ -14,9 +14,12 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from adapters.bootstrap import Services
 from adapters.projector import position_of
 from adapters.settings import Settings
-from api.auth import InvalidTokenError, TokenKeys
-from api.graphql.context import Context, bearer, make_context_getter
+from api.auth import InvalidTokenError, Principal, TokenKeys
+from api.graphql.context import Context, bearer, make_context_getter, purpose_of
 from api.graphql.schema import schema
+from api.rate_limit import rate_limit
+from api.reports import report_route
+from api.webhooks import receive_receipt
 from domain.errors import ForbiddenError
 
 if TYPE_CHECKING:
@@ -53,10 +56,21 @@ def create_app(services: Services, settings: Settings, keys: TokenKeys) -> Lites
                   for n, p in state["projections"].items()]
         return "\n".join(lines) + "\n"
 
+    @post("/webhooks/notifications/{gateway:str}", status_code=200)
+    async def notification_receipt(request: Request[Any, Any, Any], gateway: str) -> Response[
+            Any]:
+        """A gateway's delivery receipt, stored as an event of its notification (api/webhooks)."""
+        principal = _authenticate(request, keys, "notificationReceipt")
+        return await receive_receipt(services, principal.subject, gateway, await request.body())
+
+    report = report_route(services, lambda request: _authenticate(request, keys, "subjectReport"),
+                          settings.pd_audit_timeout_seconds)
     return Litestar(
-        route_handlers=[controller, health, metrics],
+        route_handlers=[controller, health, metrics, report, notification_receipt],
         exception_handlers={NotAuthorizedException: _unauthorized, ForbiddenError: _forbidden},
         logging_config=None,
+        middleware=[rate_limit(settings.rate_limit_per_second, settings.rate_limit_burst)],
+        request_max_body_size=settings.max_body_bytes,
     )
 
 
@@ -71,12 +85,18 @@ def authenticated_websockets(base: type[Base], keys: TokenKeys) -> type[Base]:
                 context.principal = keys.verify(token or "")
             except InvalidTokenError as error:
                 raise ConnectionRejectionError({"message": f"unauthenticated: {error}"}) from None
+            try:  # personal data in subscriptions: {"purpose": "appeal:2026-000123"}
+                context.purpose = purpose_of(params.get("purpose") or params.get("X-Purpose"))
+            except ValidationException as error:
+                raise ConnectionRejectionError({"message": str(error.detail)}) from None
             return None
 
     return Controller
 
 
-def _authenticate(request: Request[Any, Any, Any], keys: TokenKeys, operation: str) -> None:
+def _authenticate(
+    request: Request[Any, Any, Any], keys: TokenKeys, operation: str
+) -> Principal:
     token = bearer(request.headers.get("authorization"))
     if token is None:
         raise NotAuthorizedException("Authorization: Bearer <token> is required")
@@ -85,6 +105,7 @@ def _authenticate(request: Request[Any, Any, Any], keys: TokenKeys, operation: s
     except InvalidTokenError as error:
         raise NotAuthorizedException(f"invalid token: {error}") from None
     principal.check_may(operation)
+    return principal
 
 
 def _unauthorized(_: Request[Any, Any, Any], error: NotAuthorizedException) -> Response[Any]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import jwt
 
 from domain.errors import ForbiddenError
+from domain.values import Channel
 
 ALGORITHM = "HS256"
 
@@ -49,8 +50,27 @@ ACCESS: dict[str, frozenset[Role]] = {
     "appealUpdated": _READERS,
     "metrics": frozenset({_R.SUPERVISOR, _R.ADMIN, _R.AUDITOR}),
     "asOf": frozenset({_R.AUDITOR, _R.ADMIN}),
+    "personalData": _WORKERS | {_R.INTEGRATION},
+    "personalDataAccess": frozenset({_R.AUDITOR}),
+    "subjectReport": frozenset({_R.AUDITOR}),
+    "erasePersonalData": frozenset({_R.ADMIN}),
+    "introspection": frozenset(Role),
+    "notifications": _READERS,
+    "notification": _READERS,
+    "campaign": _READERS,
+    "recordConsent": _WORKERS,
+    "recordContactPoint": _WORKERS,
+    "requestNotification": frozenset({_R.INTEGRATION, _R.SUPERVISOR, _R.ADMIN}),
+    "createCampaign": frozenset({_R.SUPERVISOR, _R.ADMIN}),
+    "startCampaign": frozenset({_R.SUPERVISOR, _R.ADMIN}),
+    "cancelCampaign": frozenset({_R.SUPERVISOR, _R.ADMIN}),
+    "notificationReceipt": frozenset({_R.INTEGRATION, _R.ADMIN}),
 }
-"""Operation -> the roles allowed to call it. The README prints the same table."""
+"""Operation -> the roles allowed to call it. The README prints the same table.
+
+`personalData` is a field right: the roles shown personal-data fields, and only with a
+declared purpose (X-Purpose); others read them as `***` (api/graphql/personal.py). An
+integration token is also held to its channel (`Principal.check_channel`)."""
 
 
 @dataclass(frozen=True)
@@ -60,10 +80,32 @@ class Principal:
     subject: str
     role: Role
 
+    def may(self, operation: str) -> bool:
+        """Whether the role may call the operation (unlisted ones: admin only)."""
+        return self.role in ACCESS.get(operation, frozenset({Role.ADMIN}))
+
     def check_may(self, operation: str) -> None:
         """Refuse an operation the role may not call (FORBIDDEN)."""
-        if self.role not in ACCESS.get(operation, frozenset({Role.ADMIN})):
+        if not self.may(operation):
             raise ForbiddenError(f"role {self.role} may not call {operation}")
+
+    @property
+    def channel(self) -> Channel | None:
+        """An integration's channel: its subject names it, e.g. `gis_zhkh` or `phone:pbx-2`."""
+        try:
+            return Channel(self.subject.split(":", 1)[0])
+        except ValueError:
+            return None
+
+    def check_channel(self, *channels: Channel | None) -> None:
+        """An integration ingests and reads only what concerns its own channel (FORBIDDEN)."""
+        if self.role is Role.INTEGRATION and (
+            self.channel is None or self.channel not in channels
+        ):
+            raise ForbiddenError(
+                f"integration {self.subject} may only use its own channel, not "
+                f"{', '.join(str(c).upper() for c in channels if c) or 'this one'}"
+            )
 
 
 class InvalidTokenError(Exception):

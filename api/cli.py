@@ -17,8 +17,14 @@ from adapters.bootstrap import (
     nats_url,
     prepare_database,
 )
+from adapters.channels.consumer import ingest_workers
+from adapters.channels.registry import CHANNELS
+from adapters.notify.service import notify_workers, start_notify_threads
 from adapters.settings import Settings, get_settings
 from api.auth import Role, TokenKeys, local_secret
+from api.cli_audit import add_audit_commands
+from api.cli_notify import add_notify_commands
+from api.cli_sla import add_sla_commands
 from api.logs import configure_logging
 
 log = logging.getLogger("ledger.cli")
@@ -47,7 +53,13 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     with ExitStack() as stack:
         services = _services(stack, settings)
         services.start_projections()
-        services.start_nats(nats_url(settings, stack), settings, [services.publisher(settings)])
+        services.start_clock(settings.clock_interval_seconds)
+        services.start_chain(settings)
+        workers = [services.publisher(settings), *ingest_workers(services, settings)]
+        if settings.notify_enabled:
+            start_notify_threads(services, settings)
+            workers += notify_workers(services, settings)
+        services.start_nats(nats_url(settings, stack), settings, workers)
         keys = token_keys(settings)
         app = create_app(services, settings, keys)
         host, port = args.host or settings.host, args.port or settings.port
@@ -85,6 +97,21 @@ def publish(args: argparse.Namespace, settings: Settings) -> int:
     with ExitStack() as stack:
         services = _services(stack, settings)
         services.start_nats(nats_url(settings, stack), settings, [services.publisher(settings)])
+        _wait_for_signal(services)
+    return 0
+
+
+def ingest(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the channel consumers only (all channels unless named), until SIGINT or SIGTERM."""
+    unknown = set(args.channels) - set(CHANNELS)
+    if unknown:
+        print(f"ledger ingest: unknown channel {', '.join(sorted(unknown))}; "
+              f"known: {', '.join(CHANNELS)}", file=sys.stderr)
+        return 2
+    with ExitStack() as stack:
+        services = _services(stack, settings)
+        workers = ingest_workers(services, settings, args.channels or None)
+        services.start_nats(nats_url(settings, stack), settings, workers)
         _wait_for_signal(services)
     return 0
 
@@ -129,6 +156,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*", metavar="NAME", help=", ".join(all_projections()))
     p.set_defaults(run=project)
     sub.add_parser("publish", help="run the NATS publisher only").set_defaults(run=publish)
+    p = sub.add_parser("ingest", help="run the channel consumers only")
+    p.add_argument("channels", nargs="*", metavar="CHANNEL", help=", ".join(CHANNELS))
+    p.set_defaults(run=ingest)
     p = sub.add_parser("projections", help="manage read models")
     rebuild_parser = p.add_subparsers(dest="action", required=True).add_parser(
         "rebuild", help="drop a read model and rebuild it from the log")
@@ -139,6 +169,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--subject", required=True)
     p.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 hours)")
     p.set_defaults(run=token)
+    add_sla_commands(sub)
+    add_notify_commands(sub)
+    add_audit_commands(sub, rebuild_parser)
     return main
 
 

@@ -9,7 +9,11 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain import events as ev
+from domain import notification_values as nv
+from domain import notifications as nt
+from domain import personal_data as pd
 from domain.appeal import Action, Appeal
+from domain.consent import Address, ContactBook
 from domain.errors import InvalidTransitionError, NotFoundError, ValidationError
 from domain.identity import account_stream_id
 from domain.values import (
@@ -70,6 +74,42 @@ class Account(Aggregate):
     class SlaBreached(ev.SlaBreached):
         """Stored as Account.SlaBreached."""
 
+    class ContactPointRecorded(ev.ContactPointRecorded):
+        """Stored as Account.ContactPointRecorded."""
+
+    class ConsentGiven(ev.ConsentGiven):
+        """Stored as Account.ConsentGiven."""
+
+    class ConsentWithdrawn(ev.ConsentWithdrawn):
+        """Stored as Account.ConsentWithdrawn."""
+
+    class NotificationRequested(ev.NotificationRequested):
+        """Stored as Account.NotificationRequested."""
+
+    class NotificationNotSent(ev.NotificationNotSent):
+        """Stored as Account.NotificationNotSent."""
+
+    class NotificationSent(ev.NotificationSent):
+        """Stored as Account.NotificationSent."""
+
+    class NotificationDelivered(ev.NotificationDelivered):
+        """Stored as Account.NotificationDelivered."""
+
+    class NotificationRead(ev.NotificationRead):
+        """Stored as Account.NotificationRead."""
+
+    class NotificationFailed(ev.NotificationFailed):
+        """Stored as Account.NotificationFailed."""
+
+    class SurveySent(ev.SurveySent):
+        """Stored as Account.SurveySent."""
+
+    class SurveyNotSent(ev.SurveyNotSent):
+        """Stored as Account.SurveyNotSent."""
+
+    class PersonalDataErased(pd.PersonalDataErased):
+        """Stored as Account.PersonalDataErased."""
+
     @staticmethod
     def create_id(number: str, kind: AccountKind = AccountKind.INDIVIDUAL) -> UUID:
         """The stream id follows from the account number, so any channel can find it."""
@@ -82,6 +122,8 @@ class Account(Aggregate):
         self.appeals: dict[str, Appeal] = {}
         self.external_refs: dict[tuple[Reference, Channel, str], str] = {}
         self.sla_marks: set[str] = set()
+        self.contacts = ContactBook()
+        self.notices: dict[UUID, nt.Notice] = {}
 
     # -- interactions -------------------------------------------------------------
 
@@ -337,7 +379,7 @@ class Account(Aggregate):
     def _replied_out_of_hours(
         self, *, appeal_number: str, taken_up_at: datetime, at: datetime
     ) -> None:
-        pass
+        self.appeals[appeal_number].taken_up_at = taken_up_at
 
     def mark_sla_at_risk(
         self, *, timer_id: str, kind: str, appeal_number: str | None, threshold: float,
@@ -386,6 +428,179 @@ class Account(Aggregate):
         answered_at = self.appeal(appeal_number).answered_at
         return answered_at is None or answered_at > at
 
+    # -- personal data (152-ФЗ) ----------------------------------------------------------
+
+    def erase_personal_data(self, ground: str, at: datetime, by: str) -> None:
+        """Record that the data key was destroyed, on a legal ground; contacts read as erased."""
+        self._personal_data_erased(ground=ground, at=at, by=by)
+
+    @event(PersonalDataErased)
+    def _personal_data_erased(self, *, ground: str, at: datetime, by: str) -> None:
+        # what is replayed after the key is gone decodes erased: a cached state must agree
+        for appeal in self.appeals.values():
+            if appeal.contact is not None:
+                appeal.contact = pd.erased_value(Contact)
+        self.contacts.erase()
+
+    # -- contacts, consent and notifications (domain/consent.py, domain/notifications.py) ----
+
+    def record_contact_point(self, point: nv.ContactPoint, by: str) -> bool:
+        """Record a way to reach the client; the same address from the same source, once."""
+        if self.contacts.knows(point):
+            return False
+        self._contact_point_recorded(
+            kind=point.kind, value=point.value, source=point.source, at=point.at, by=by)
+        return True
+
+    @event(ContactPointRecorded)
+    def _contact_point_recorded(
+        self, *, kind: nv.ContactKind, value: str, source: nv.ContactSource, at: datetime,
+        by: str,
+    ) -> None:
+        self.contacts.points.append(nv.ContactPoint(kind=kind, value=value, source=source, at=at))
+
+    def record_consent(
+        self, via: nv.NotificationChannel, given: bool, at: datetime, by: str, note: str | None
+    ) -> bool:
+        """Give or withdraw consent for a channel; the state it is in already records nothing."""
+        if via in self.contacts.consents and self.contacts.consented(via) == given:
+            return False
+        record = self._consent_given if given else self._consent_withdrawn
+        record(via=via, at=at, by=by, note=note)
+        return True
+
+    @event(ConsentGiven)
+    def _consent_given(
+        self, *, via: nv.NotificationChannel, at: datetime, by: str, note: str | None
+    ) -> None:
+        self.contacts.consents[via] = (True, at)
+
+    @event(ConsentWithdrawn)
+    def _consent_withdrawn(
+        self, *, via: nv.NotificationChannel, at: datetime, by: str, note: str | None
+    ) -> None:
+        self.contacts.consents[via] = (False, at)
+
+    def request_notification(
+        self, *, kind: nv.NotificationKind, trigger: nv.Trigger,
+        channels: tuple[nv.NotificationChannel, ...], subject: str, text: str, at: datetime,
+    ) -> bool:
+        """Ask once per trigger for a notification on an allowed channel; with none allowed
+        it is recorded as not sent, with the reason. False when it is not owed (any more)."""
+        notification_id = nv.notification_id(self.id, trigger)
+        where = nt.plan(self, notification_id, kind, trigger, channels)
+        if where is None:
+            return False
+        to = where if isinstance(where, Address) else None
+        self._notification_requested(
+            notification_id=notification_id, kind=kind, trigger=trigger,
+            via=to.channel if to else None, recipient=to.recipient if to else None,
+            subject=subject, text=text, at=at)
+        if isinstance(where, str):
+            self.record_not_sent(notification_id, where, at)
+        return True
+
+    @event(NotificationRequested)
+    def _notification_requested(
+        self, *, notification_id: UUID, kind: nv.NotificationKind, trigger: nv.Trigger,
+        via: nv.NotificationChannel | None, recipient: str | None, subject: str, text: str,
+        at: datetime,
+    ) -> None:
+        self.notices[notification_id] = nt.Notice(kind, trigger, via)
+
+    def notice(self, notification_id: UUID) -> nt.Notice:
+        """The notification with this id, or NOT_FOUND."""
+        try:
+            return self.notices[notification_id]
+        except KeyError:
+            raise NotFoundError(
+                f"notification {notification_id} not found on account {self.number}") from None
+
+    def record_not_sent(self, notification_id: UUID, reason: str, at: datetime) -> bool:
+        """Record that a requested notification will not go out, and why (a survey's timer
+        is then cancelled). False if it was recorded so already."""
+        notice = self.notice(notification_id)
+        if not nt.moves(notice, notification_id, nt.S.NOT_SENT):
+            return False
+        self._notification_not_sent(notification_id=notification_id, reason=reason, at=at)
+        if notice.kind is nv.NotificationKind.SURVEY:
+            self._survey_not_sent(notification_id=notification_id, at=at, reason=reason,
+                                  **_survey_of(notice))
+        return True
+
+    @event(NotificationNotSent)
+    def _notification_not_sent(self, *, notification_id: UUID, reason: str, at: datetime) -> None:
+        self.notices[notification_id].status = nt.S.NOT_SENT
+
+    @event(SurveyNotSent)
+    def _survey_not_sent(
+        self, *, notification_id: UUID, at: datetime, interaction_id: UUID | None,
+        appeal_number: str | None, reason: str,
+    ) -> None:
+        pass
+
+    def record_sent(self, notification_id: UUID, gateway_message_id: str, at: datetime) -> bool:
+        """Record the gateway's acceptance (a survey's timer is then met); False if repeated."""
+        notice = self.notice(notification_id)
+        if not nt.moves(notice, notification_id, nt.S.SENT):
+            return False
+        assert notice.channel is not None  # only a notification with a channel is requested
+        self._notification_sent(notification_id=notification_id, at=at, via=notice.channel,
+                                gateway_message_id=gateway_message_id)
+        if notice.kind is nv.NotificationKind.SURVEY:
+            self._survey_sent(notification_id=notification_id, at=at, **_survey_of(notice))
+        return True
+
+    @event(NotificationSent)
+    def _notification_sent(
+        self, *, notification_id: UUID, at: datetime, via: nv.NotificationChannel,
+        gateway_message_id: str,
+    ) -> None:
+        self.notices[notification_id].status = nt.S.SENT
+
+    @event(SurveySent)
+    def _survey_sent(
+        self, *, notification_id: UUID, at: datetime, interaction_id: UUID | None,
+        appeal_number: str | None,
+    ) -> None:
+        pass
+
+    def record_receipt(
+        self, notification_id: UUID, outcome: nv.ReceiptOutcome, reason: str | None,
+        at: datetime,
+    ) -> bool:
+        """Record what the gateway reported; a receipt overtaken by a later one is a no-op."""
+        target = nt.RECEIPT_STATUS[outcome]
+        if not nt.moves(self.notice(notification_id), notification_id, target):
+            return False
+        if target is nt.S.DELIVERED:
+            transferred = outcome is nv.ReceiptOutcome.TRANSFERRED
+            self._notification_delivered(
+                notification_id=notification_id, at=at, transferred=transferred)
+        elif target is nt.S.READ:
+            self._notification_read(notification_id=notification_id, at=at)
+        else:
+            self._notification_failed(notification_id=notification_id, at=at,
+                                      reason=reason or outcome.value,
+                                      bounced=outcome is nv.ReceiptOutcome.BOUNCED)
+        return True
+
+    @event(NotificationDelivered)
+    def _notification_delivered(
+        self, *, notification_id: UUID, at: datetime, transferred: bool
+    ) -> None:
+        self.notices[notification_id].status = nt.S.DELIVERED
+
+    @event(NotificationRead)
+    def _notification_read(self, *, notification_id: UUID, at: datetime) -> None:
+        self.notices[notification_id].status = nt.S.READ
+
+    @event(NotificationFailed)
+    def _notification_failed(
+        self, *, notification_id: UUID, at: datetime, reason: str, bounced: bool
+    ) -> None:
+        self.notices[notification_id].status = nt.S.FAILED
+
     def open_appeals(self) -> list[Appeal]:
         """Appeals still in work."""
         return [a for a in self.appeals.values() if a.status not in _FINAL]
@@ -400,6 +615,12 @@ def _default_form(channel: Channel) -> AppealForm:
     from domain.values import FORM_OF_CHANNEL
 
     return FORM_OF_CHANNEL[channel]
+
+
+def _survey_of(notice: nt.Notice) -> dict[str, Any]:
+    """What a survey's timer is found by: its contact or its appeal (sla_timers)."""
+    return {"interaction_id": notice.trigger.interaction_id,
+            "appeal_number": notice.trigger.appeal_number}
 
 
 def _notice_due(appeal: Appeal, reason: WithoutConsiderationReason) -> bool:

@@ -58,6 +58,8 @@ class Appeal:
     assignee: str | None = None
     extended: bool = False
     answered_at: datetime | None = None
+    taken_up_at: datetime | None = None
+    """When an appeal received out of hours is taken up, as the automatic reply said (9.1.5)."""
 
     def check_allows(self, action: Action) -> None:
         """Refuse an action the lifecycle does not allow from the current status."""

@@ -65,6 +65,12 @@ class RegisterAppeal(AccountCommand, frozen=True, kw_only=True):
     form: AppealForm | None = None
 
 
+class ErasePersonalData(AccountCommand, frozen=True, kw_only=True):
+    """Record an erasure of the account's personal data on a legal ground (152-ФЗ ст. 21)."""
+
+    ground: ShortText
+
+
 class AppealCommand(Command, frozen=True, kw_only=True):
     """A command addressed to an appeal by its number; `at` defaults to now."""
 

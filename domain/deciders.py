@@ -10,6 +10,7 @@ from uuid import UUID
 from domain import commands as c
 from domain.account import Account
 from domain.errors import NotFoundError, ValidationError
+from domain.notification_deciders import NOTIFICATION_DECIDERS
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger, Outcome, Request
@@ -95,6 +96,16 @@ def mark_sla(ledger: Ledger, account: Account, request: Request) -> Decision:
     )
 
 
+def erase_personal_data(ledger: Ledger, account: Account, request: Request) -> Decision:
+    """Record the erasure (the data key is destroyed before); an unknown account is NOT_FOUND."""
+    cmd = request.command
+    assert isinstance(cmd, c.ErasePersonalData)
+    if _just_opened(account):
+        raise NotFoundError(f"account {cmd.account_number} not found")
+    account.erase_personal_data(cmd.ground, request.now, request.actor)
+    return Decision(account.id, account.number)
+
+
 def _just_opened(account: Account) -> bool:
     """Created by this very command: there is no history to mark."""
     return any(isinstance(e, Account.Opened) for e in account.pending_events)
@@ -135,5 +146,7 @@ DECIDERS: dict[type[c.Command], Callable[[Ledger, Account, Request], Decision]] 
         cmd.appeal_number, cmd.reason, cmd.related_appeal_number, _at(cmd, r), r.actor)),
     c.MarkSlaAtRisk: mark_sla,
     c.MarkSlaBreached: mark_sla,
+    c.ErasePersonalData: erase_personal_data,
+    **NOTIFICATION_DECIDERS,
 }
 """Command type -> decider: the table a newcomer reads to follow a command to its event."""

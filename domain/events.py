@@ -5,11 +5,18 @@ Stored events are never renamed: they evolve by upcasting."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.notification_values import (
+    ContactKind,
+    ContactSource,
+    NotificationChannel,
+    NotificationKind,
+    Trigger,
+)
 from domain.values import (
     AccountKind,
     AppealForm,
@@ -43,6 +50,8 @@ class InteractionRecorded(Aggregate.Event):
     recorded_by: str
     callback_at: datetime | None
     """The moment agreed with the client for a call back or an answer (8.2.3), if any."""
+    personal_fields: ClassVar[tuple[str, ...]] = ("summary",)
+    """Stored encrypted with the account's data key (domain/personal_data.py)."""
 
     class_version = 2
 
@@ -66,6 +75,7 @@ class AppealRegistered(Aggregate.Event):
     reply_channel: Channel | None
     external_id: str | None
     registered_by: str
+    personal_fields: ClassVar[tuple[str, ...]] = ("subject", "text", "contact")
 
 
 class AppealEvent(Aggregate.Event):
@@ -86,18 +96,21 @@ class ClarificationRequested(AppealEvent):
     """The client was asked for details; the term keeps running (8.4.3)."""
 
     note: str
+    personal_fields: ClassVar[tuple[str, ...]] = ("note",)
 
 
 class AppealDeferred(AppealEvent):
     """Left for the next working day (9.1.5)."""
 
     reason: str
+    personal_fields: ClassVar[tuple[str, ...]] = ("reason",)
 
 
 class AppealExtended(AppealEvent):
     """The review term was extended, once, with a reason (9.2.4)."""
 
     reason: str
+    personal_fields: ClassVar[tuple[str, ...]] = ("reason",)
 
 
 class AppealAnswered(AppealEvent):
@@ -105,12 +118,14 @@ class AppealAnswered(AppealEvent):
 
     channel: Channel
     text: str
+    personal_fields: ClassVar[tuple[str, ...]] = ("text",)
 
 
 class AppealClosed(AppealEvent):
     """Work on the appeal is finished."""
 
     note: str
+    personal_fields: ClassVar[tuple[str, ...]] = ("note",)
 
 
 class AppealLeftWithoutConsideration(AppealEvent):
@@ -149,6 +164,107 @@ class SlaBreached(Aggregate.Event):
     at: datetime
 
 
+class ContactPointRecorded(Aggregate.Event):
+    """A way to reach the client, and where it came from: it decides the channels (9.1.6)."""
+
+    kind: ContactKind
+    value: str
+    source: ContactSource
+    at: datetime
+    by: str
+    personal_fields: ClassVar[tuple[str, ...]] = ("value",)
+
+
+class ConsentChanged(Aggregate.Event):
+    """The client's consent to be written to through a channel (`via`)."""
+
+    via: NotificationChannel
+    at: datetime
+    by: str
+    note: str | None
+    personal_fields: ClassVar[tuple[str, ...]] = ()
+
+
+class ConsentGiven(ConsentChanged):
+    """The client agreed to notifications through the channel."""
+
+
+class ConsentWithdrawn(ConsentChanged):
+    """The client withdrew consent: nothing more goes through the channel."""
+
+
+class NotificationRequested(Aggregate.Event):
+    """A notification owed by a trigger, rendered, with the channel chosen (`via`, None when
+    no channel is allowed: a NotificationNotSent follows at once)."""
+
+    notification_id: UUID
+    kind: NotificationKind
+    trigger: Trigger
+    via: NotificationChannel | None
+    recipient: str | None
+    subject: str
+    text: str
+    at: datetime
+    personal_fields: ClassVar[tuple[str, ...]] = ("recipient", "subject", "text")
+
+
+class NotificationEvent(Aggregate.Event):
+    """A step of a requested notification."""
+
+    notification_id: UUID
+    at: datetime
+    personal_fields: ClassVar[tuple[str, ...]] = ()
+
+
+class NotificationNotSent(NotificationEvent):
+    """The notification will not go out, and why (no allowed channel, campaign stopped)."""
+
+    reason: str
+
+
+class NotificationSent(NotificationEvent):
+    """A gateway accepted it under its own message id."""
+
+    via: NotificationChannel
+    gateway_message_id: str
+
+
+class NotificationDelivered(NotificationEvent):
+    """The gateway reports it delivered (for a call: answered, maybe put through to an
+    operator, 9.1.6)."""
+
+    transferred: bool
+
+
+class NotificationRead(NotificationEvent):
+    """The channel reports the client read it."""
+
+
+class NotificationFailed(NotificationEvent):
+    """Refused by the gateway or bounced, with the gateway's reason."""
+
+    reason: str
+    bounced: bool
+    personal_fields: ClassVar[tuple[str, ...]] = ("reason",)
+
+
+class SurveyEvent(NotificationEvent):
+    """The quality survey of a contact or an appeal (6.1.6); stops its `survey.send` timer."""
+
+    interaction_id: UUID | None
+    appeal_number: str | None
+
+
+class SurveySent(SurveyEvent):
+    """The survey went out: its timer is met."""
+
+
+class SurveyNotSent(SurveyEvent):
+    """No survey can go out (no e-mail given, no consent): its timer is cancelled."""
+
+    reason: str
+
+
 EVENT_CLASSES: tuple[type[Aggregate.Event], ...] = (
     AccountOpened,
     InteractionRecorded,
@@ -163,5 +279,16 @@ EVENT_CLASSES: tuple[type[Aggregate.Event], ...] = (
     OutOfHoursReplied,
     SlaAtRisk,
     SlaBreached,
+    ContactPointRecorded,
+    ConsentGiven,
+    ConsentWithdrawn,
+    NotificationRequested,
+    NotificationNotSent,
+    NotificationSent,
+    NotificationDelivered,
+    NotificationRead,
+    NotificationFailed,
+    SurveySent,
+    SurveyNotSent,
 )
 """Every event type the transcoder must round-trip."""

@@ -100,6 +100,10 @@ Text = Annotated[str, msgspec.Meta(min_length=1, max_length=20_000)]
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 
 
+ERASED = "[erased]"
+"""What a personal-data text reads as once the account's data key was destroyed (erasure)."""
+
+
 class Contact(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, rename="camel"):
     """How to reach the person who wrote: needed for an answer (8.4.8)."""
 
@@ -109,8 +113,9 @@ class Contact(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True, ren
     postal_address: str | None = None
 
     def reachable(self) -> bool:
-        """An answer can be sent: there is a phone, an e-mail or a postal address."""
-        return any((self.phone, self.email, self.postal_address))
+        """An answer can be sent: there is a phone, an e-mail or a postal address (erased
+        details reach no one)."""
+        return any(v and v != ERASED for v in (self.phone, self.email, self.postal_address))
 
 
 class MeterReading(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):

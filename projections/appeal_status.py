@@ -9,6 +9,7 @@ from psycopg.types.json import Jsonb
 
 from domain.appeal import TRANSITIONS, Action
 from projections.base import LoggedEvent, camelized, event_time, payload
+from projections.pd_erasure import erase_appeals
 
 _ACTION_OF = {
     "AppealAssigned": Action.ASSIGN,
@@ -41,6 +42,9 @@ class AppealStatusProjection:
 
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
         """Register, or move the appeal along the lifecycle table, and log the step."""
+        if logged.type == "PersonalDataErased":
+            erase_appeals(cur, logged.event.originator_id)
+            return
         if logged.type == "AppealRegistered":
             self._register(cur, logged)
         elif logged.type in _ACTION_OF:

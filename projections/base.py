@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 import msgspec
@@ -69,6 +70,7 @@ def camelized(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=4096)
 def _camel(key: str) -> str:
     head, *rest = key.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)

@@ -10,7 +10,9 @@ from psycopg import Connection, Cursor
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from domain.access_audit import AUDIT_EVENT_TYPES
 from projections.base import LoggedEvent, camelized, event_time, payload
+from projections.pd_erasure import erase_timeline
 
 _SUMMARIES = {
     "Opened": "Лицевой счёт открыт в журнале",
@@ -25,8 +27,22 @@ _SUMMARIES = {
     "OutOfHoursReplied": "Автоответ: обращение поступило в нерабочее время",
     "SlaAtRisk": "Срок под угрозой нарушения",
     "SlaBreached": "Срок нарушен",
+    "PersonalDataErased": "Персональные данные удалены",
+    "ContactPointRecorded": "Записан контакт клиента",
+    "ConsentGiven": "Клиент дал согласие на уведомления",
+    "ConsentWithdrawn": "Клиент отозвал согласие на уведомления",
+    "NotificationRequested": "Уведомление запрошено",
+    "NotificationNotSent": "Уведомление не отправлено",
+    "NotificationSent": "Уведомление отправлено",
+    "NotificationDelivered": "Уведомление доставлено",
+    "NotificationRead": "Уведомление прочитано",
+    "NotificationFailed": "Уведомление не доставлено",
+    "SurveySent": "Отправлен опрос о качестве обслуживания",
+    "SurveyNotSent": "Опрос о качестве обслуживания не отправлен",
 }
 """What an operator reads for each event type (an interaction shows its own summary)."""
+PERSONAL_SUMMARIES = frozenset({"InteractionRecorded", "AppealRegistered"})
+"""Event types whose summary is made of personal data (the contact's, the appeal's subject)."""
 
 
 class TimelineEntry(msgspec.Struct, frozen=True):
@@ -50,7 +66,11 @@ class TimelineProjection:
     tables = ("timeline_entries",)
 
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
-        """Add the event's row."""
+        """Add the event's row (accesses to personal data are audited elsewhere)."""
+        if logged.type in AUDIT_EVENT_TYPES:
+            return
+        if logged.type == "PersonalDataErased":
+            erase_timeline(cur, logged.event.originator_id, _summary)
         data = payload(logged.event)
         cur.execute(
             "INSERT INTO timeline_entries (position, account_id, account_number, event_type,"

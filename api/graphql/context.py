@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -9,9 +10,10 @@ from functools import partial
 from typing import Any, TypeVar
 
 import anyio.to_thread
+import msgspec
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
 from litestar.enums import ScopeType
+from litestar.exceptions import NotAuthorizedException, ValidationException
 from litestar.types import Scope
 from strawberry.litestar.controller import BaseContext
 
@@ -42,6 +44,10 @@ class Context(BaseContext, kw_only=True):
     principal: Principal | None
     request_id: str
     connection_params: dict[str, Any] | None = None
+    purpose: str | None = None
+    """Why personal data is read (X-Purpose); without it personal fields read `***`."""
+    pd_reads: dict[int, dict[str, set[str]]] = msgspec.field(default_factory=dict)
+    """Per operation: account number -> personal-data fields shown (api/graphql/personal.py)."""
 
     def require(self, operation: str) -> Principal:
         """The caller, if allowed to call this operation (else UNAUTHENTICATED/FORBIDDEN)."""
@@ -53,6 +59,7 @@ class Context(BaseContext, kw_only=True):
     async def execute(self, operation: str, command: Command) -> Outcome:
         """Run a command as the caller, through the group committer."""
         principal = self.require(operation)
+        principal.check_channel(getattr(command, "channel", None))
         now = datetime.now(UTC)
         try:
             return await self.services.committer.execute_async(command, principal.subject, now)
@@ -96,9 +103,22 @@ def make_context_getter(
             services=services, settings=settings, broadcaster=broadcaster,
             principal=None if websocket else _principal(connection, keys),
             request_id=connection.headers.get("x-request-id") or uuid.uuid4().hex,
+            purpose=purpose_of(connection.headers.get("x-purpose")),
         )
 
     return get_context
+
+
+_PURPOSE = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
+
+
+def purpose_of(header: str | None) -> str | None:
+    """The declared purpose of reading personal data (X-Purpose), e.g. appeal:2026-000123."""
+    if header is None or not header.strip():
+        return None
+    if not _PURPOSE.match(header.strip()):
+        raise ValidationException("X-Purpose must be 1 to 200 printable characters")
+    return header.strip()
 
 
 def _principal(request: ASGIConnection[Any, Any, Any, Any], keys: TokenKeys) -> Principal | None:

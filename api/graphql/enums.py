@@ -18,5 +18,7 @@ strawberry.enum(v.AppealForm, description="Written, oral or electronic.")
 AppealForm = v.AppealForm
 strawberry.enum(v.AccountKind, description="Individual, legal entity, sole trader.")
 AccountKind = v.AccountKind
-strawberry.enum(v.WithoutConsiderationReason, description="Why an appeal is not considered (8.4.5–8.4.8).")
+strawberry.enum(
+    v.WithoutConsiderationReason, description="Why an appeal is not considered (8.4.5–8.4.8)."
+)
 WithoutConsiderationReason = v.WithoutConsiderationReason

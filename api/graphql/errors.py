@@ -42,7 +42,14 @@ class ErrorCodes(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        self._give_codes(self.execution_context.result)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Each result of a subscription gets its codes before it is sent."""
+        self._give_codes(result)
+        yield
+
+    def _give_codes(self, result: Any) -> None:
         for error in (result.errors or []) if result is not None else []:
             extensions = dict(error.extensions or {})
             extensions.setdefault("code", _code_of(error))

@@ -13,6 +13,12 @@ from api.graphql.accounts.subscriptions import AccountSubscriptions
 from api.graphql.appeals.mutations import AppealMutations
 from api.graphql.appeals.queries import AppealQueries
 from api.graphql.errors import ErrorCodes
+from api.graphql.limits import RequestLimits
+from api.graphql.notifications.mutations import NotificationMutations
+from api.graphql.notifications.queries import NotificationQueries
+from api.graphql.personal_audit import PersonalDataAudit
+from api.graphql.personal_data.mutations import PersonalDataMutations
+from api.graphql.personal_data.queries import PersonalDataQueries
 from api.graphql.sla.queries import SlaQueries
 
 
@@ -23,8 +29,10 @@ class AccountMutations:
     )
 
 
-Query = merge_types("Query", (AccountQueries, AppealQueries, SlaQueries))
-Mutation = merge_types("Mutation", (AccountMutations, AppealMutations))
+Query = merge_types("Query", (AccountQueries, AppealQueries, SlaQueries, PersonalDataQueries,
+                             NotificationQueries))
+Mutation = merge_types("Mutation", (AccountMutations, AppealMutations, PersonalDataMutations,
+                                    NotificationMutations))
 
 class LedgerSchema(strawberry.Schema):
     """Refused commands are answers, not faults: only internal errors are logged (by ErrorCodes)."""
@@ -38,5 +46,6 @@ class LedgerSchema(strawberry.Schema):
 Subscription = merge_types("Subscription", (AccountSubscriptions,))
 
 schema = LedgerSchema(
-    query=Query, mutation=Mutation, subscription=Subscription, extensions=[ErrorCodes]
+    query=Query, mutation=Mutation, subscription=Subscription,
+    extensions=[ErrorCodes, RequestLimits, PersonalDataAudit],
 )

@@ -29,6 +29,8 @@ MOSCOW = timezone(timedelta(hours=3))
 STARTUP_SECONDS = 60.0
 STOP_SECONDS = 10.0
 TOKEN_TTL = 3600
+PURPOSE = "e2e:checks"
+"""The X-Purpose the client declares unless told: personal data is shown (and audited)."""
 
 APPEAL_FIELDS = """
   number accountNumber channel type form status receivedAt subject text
@@ -107,11 +109,15 @@ class LedgerClient:
 
     def gql(
         self, query: str, variables: dict[str, Any] | None = None,
-        token: str | Role | None = Role.OPERATOR,
+        token: str | Role | None = Role.OPERATOR, purpose: str | None = PURPOSE,
     ) -> Answer:
-        """POST a GraphQL request; a Role sends its token, a str is sent as is, None sends none."""
+        """POST a GraphQL request; a Role sends its token, a str is sent as is, None sends none.
+
+        `purpose` is sent as X-Purpose (None sends none: personal data comes back masked)."""
         bearer = self.token(token) if isinstance(token, Role) else token
         headers = {} if bearer is None else {"Authorization": f"Bearer {bearer}"}
+        if purpose is not None:
+            headers["X-Purpose"] = purpose
         response = self.http.post(
             "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
         )
@@ -194,6 +200,9 @@ def ledger(
         # The SLA clock would append marks to these tests' past-dated appeals between two
         # reads of the log head; it scans once at start only. test_sla.py runs its own clocks.
         "LEDGER_CLOCK_INTERVAL_SECONDS": "3600",
+        # Likewise the notifier appends notifications after answers and contacts; the
+        # notification tests run their own server with it (tests/e2e/notify_server.py).
+        "LEDGER_NOTIFY_ENABLED": "false",
     }
     log = folder / "server.log"
     with log.open("wb") as stderr:

@@ -79,11 +79,11 @@ class TestRefusedTransition:
 
         ledger.mutate(mutation, {"appealNumber": before["number"]} | values)
 
+        assert ledger.head() == head  # before reading: a read of personal data is audited
         after = ledger.appeal(before["number"])
         assert after is not None
         assert after["status"] == status
         assert len(after["history"]) == len(before["history"])
-        assert ledger.head() == head
 
 
 class TestBadInput:

@@ -29,6 +29,7 @@ from domain.values import (
     MeterReading,
     WithoutConsiderationReason,
 )
+from tests.unit.notification_support import add_notification_history
 
 pytestmark = pytest.mark.unit
 
@@ -87,6 +88,7 @@ def every_kind_of_event() -> list[Aggregate.Event]:
         timer_id=f"{repeat}/written.answer/2", kind="written.answer", appeal_number=repeat,
         due_at=RECEIVED, at=RECEIVED,
     )
+    add_notification_history(account, later)
     account.leave_without_consideration(
         repeat, WithoutConsiderationReason.REPEATED, first, later, OPERATOR
     )

@@ -9,13 +9,17 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.appeals.types import Appeal
+from api.graphql.audit.queries import as_of
+from api.graphql.audit.types import AccountState
 from api.graphql.context import Context
 from api.graphql.enums import Channel
+from api.graphql.notifications.types import NotificationConnection, account_notifications
 from api.graphql.pagination import PageInfo, decode_position, encode, page_size
+from api.graphql.personal import pd_details_field, pd_field
 from domain import values as v
 from projections.appeal_status_queries import AppealFilter, read_appeals
+from projections.timeline import PERSONAL_SUMMARIES, read_timeline
 from projections.timeline import TimelineEntry as Row
-from projections.timeline import read_timeline
 
 
 @strawberry.type(description="One interaction or appeal event of an account.")
@@ -25,9 +29,14 @@ class TimelineEntry:
     occurred_at: datetime
     channel: Channel | None
     appeal_number: str | None
-    summary: str
+    summary: str = pd_field(
+        when=lambda root: root.event_type in PERSONAL_SUMMARIES,
+        description="What happened; a contact's own summary is personal data.")
     actor: str | None
-    details: JSON = strawberry.field(description="The event's own fields.")
+    details: JSON = pd_details_field(
+        event_type=lambda root: root.event_type,
+        description="The event's own fields (personal ones need a purpose).")
+    account_number: strawberry.Private[str]
 
     @classmethod
     def of(cls, row: Row) -> TimelineEntry:
@@ -36,7 +45,7 @@ class TimelineEntry:
             position=row.position, event_type=row.event_type, occurred_at=row.occurred_at,
             channel=None if row.channel is None else v.Channel(row.channel),
             appeal_number=row.appeal_number, summary=row.summary, actor=row.actor,
-            details=cast(JSON, row.details),
+            details=cast(JSON, row.details), account_number=row.account_number,
         )
 
 
@@ -83,4 +92,12 @@ class Account:
     )
     appeals: list[Appeal] = strawberry.field(
         resolver=_appeals, description="The account's appeals, newest first (up to 200)."
+    )
+    as_of: AccountState = strawberry.field(
+        resolver=as_of, description="Auditor: the state replayed from the log as the ledger "
+        "knew it at store time `at` (and no later than stream `version`, if given).",
+    )
+    notifications: NotificationConnection = strawberry.field(
+        resolver=account_notifications, description="Every message the ledger sent the "
+        "account, newest first, each with its channel and delivery history.",
     )

@@ -26,10 +26,14 @@ class AppealFilter:
 
 
 async def appeal(info: strawberry.Info[Context, None], number: str) -> Appeal | None:
-    """One appeal by its number."""
-    info.context.require("appeal")
+    """One appeal by its number (an integration sees those of its own channel only)."""
+    principal = info.context.require("appeal")
     row = await info.context.read(read_appeal, number)
-    return None if row is None else Appeal.of(row)
+    if row is None:
+        return None
+    reply = None if row.reply_channel is None else Channel(row.reply_channel)
+    principal.check_channel(Channel(row.channel), reply)
+    return Appeal.of(row)
 
 
 async def appeals(

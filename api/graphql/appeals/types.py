@@ -17,18 +17,20 @@ from api.graphql.enums import (
     WithoutConsiderationReason,
 )
 from api.graphql.pagination import PageInfo, encode
+from api.graphql.personal import pd_details_field, pd_field
 from api.graphql.sla.queries import appeal_timers
 from api.graphql.sla.types import SlaTimer
 from domain import values as v
 from projections.appeal_status_queries import AppealRow, HistoryRow, read_history
 
 
-@strawberry.type(description="How to reach the person who wrote.")
+@strawberry.type(description="How to reach the person who wrote (personal data).")
 class Contact:
-    name: str | None
-    phone: str | None
-    email: str | None
-    postal_address: str | None
+    account_number: strawberry.Private[str]
+    name: str | None = pd_field()
+    phone: str | None = pd_field()
+    email: str | None = pd_field()
+    postal_address: str | None = pd_field()
 
 
 @strawberry.type(description="One event in an appeal's history.")
@@ -38,21 +40,25 @@ class AppealHistoryEntry:
     at: datetime = strawberry.field(description="When it happened.")
     actor: str | None = strawberry.field(description="Who did it.")
     status: AppealStatus = strawberry.field(description="The appeal's status after it.")
-    details: JSON = strawberry.field(description="The event's own fields.")
+    details: JSON = pd_details_field(
+        event_type=lambda root: root.event_type,
+        description="The event's own fields (personal ones need a purpose).")
+    account_number: strawberry.Private[str]
 
     @classmethod
-    def of(cls, row: HistoryRow) -> AppealHistoryEntry:
+    def of(cls, row: HistoryRow, account_number: str) -> AppealHistoryEntry:
         """From a read-model row."""
         return cls(
             position=row.position, event_type=row.event_type, at=row.at, actor=row.actor,
             status=v.AppealStatus(row.status), details=cast(JSON, row.details),
+            account_number=account_number,
         )
 
 
 async def _history(root: Appeal, info: strawberry.Info[Context, None]) -> list[AppealHistoryEntry]:
     """Every event of the appeal, in order."""
     rows = await info.context.read(read_history, root.number)
-    return [AppealHistoryEntry.of(row) for row in rows]
+    return [AppealHistoryEntry.of(row, root.account_number) for row in rows]
 
 
 @strawberry.type(description="An appeal (обращение) and where it stands.")
@@ -64,8 +70,8 @@ class Appeal:
     form: AppealForm
     status: AppealStatus
     received_at: datetime
-    subject: str
-    text: str
+    subject: str = pd_field(description="Personal data: needs a purpose (X-Purpose).")
+    text: str = pd_field(description="Personal data: needs a purpose (X-Purpose).")
     contact: Contact | None
     reply_channel: Channel | None = strawberry.field(description="Where the answer goes (10.7).")
     external_id: str | None
@@ -92,7 +98,8 @@ class Appeal:
     def of(cls, row: AppealRow) -> Appeal:
         """From a read-model row."""
         contact = None if row.contact is None else Contact(
-            name=row.contact.get("name"), phone=row.contact.get("phone"),
+            account_number=row.account_number, name=row.contact.get("name"),
+            phone=row.contact.get("phone"),
             email=row.contact.get("email"), postal_address=row.contact.get("postalAddress"),
         )
         return cls(

@@ -1,4 +1,7 @@
-"""leaveAppealWithoutConsideration: stop work on the merits for a reason of 8.4.5–8.4.8 → Account.AppealLeftWithoutConsideration."""
+"""leaveAppealWithoutConsideration: no consideration on the merits (8.4.5–8.4.8).
+
+→ Account.AppealLeftWithoutConsideration.
+"""
 
 from __future__ import annotations
 
@@ -26,4 +29,6 @@ async def leave_without_consideration(
     info: strawberry.Info[Context, None], input: LeaveWithoutConsiderationInput
 ) -> AppealPayload:
     """Stop work on the merits for a reason of 8.4.5–8.4.8."""
-    return await run_appeal_mutation(info, "leaveAppealWithoutConsideration", input, LeaveWithoutConsideration)
+    return await run_appeal_mutation(
+        info, "leaveAppealWithoutConsideration", input, LeaveWithoutConsideration
+    )

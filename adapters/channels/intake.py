@@ -1,0 +1,88 @@
+"""One fetched message on its way in: decoded and mapped, then judged by what the ledger said."""
+
+from __future__ import annotations
+
+import asyncio
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+import msgspec
+from nats.aio.msg import Msg
+
+from adapters.channels.dead_letters import Rejection, rejection_of
+from adapters.channels.registry import ChannelAdapter
+from domain.commands import AppealCommand, Command
+from domain.ledger import Outcome
+
+Verdict = Rejection | BaseException | None
+"""What became of a message: refused for good, failed for now (retry), or stored."""
+
+
+class CommandSink(Protocol):
+    """Where commands go: the group committer."""
+
+    def submit(self, command: Command, actor: str, now: datetime) -> Future[Outcome]:
+        """Queue a command; the future holds its outcome or its error."""
+
+
+@dataclass
+class Delivery:
+    """A fetched message: its commands, or why it is refused before reaching the ledger."""
+
+    msg: Msg
+    key: str | None = None
+    """Kind + external id: a repeat within one batch shares the first's fate."""
+    commands: list[Command] = field(default_factory=list)
+    rejection: Rejection | None = None
+    failure: BaseException | None = None
+    futures: list[Future[Outcome]] = field(default_factory=list)
+
+
+def read(adapter: ChannelAdapter, msg: Msg) -> Delivery:
+    """Decode and map a message; a malformed or invalid one carries its rejection."""
+    try:
+        message = adapter.decode(msg.data)
+    except msgspec.DecodeError as error:  # ValidationError is a DecodeError too
+        return Delivery(msg, rejection=rejection_of(error))
+    key = f"{type(message).__name__}:{message.external_id}"
+    return Delivery(msg, key=key, commands=adapter.to_commands(message))
+
+
+@dataclass
+class Batch:
+    """One fetch: every delivery, and for each the first of its repeats (itself if none)."""
+
+    deliveries: list[Delivery]
+    originals: list[Delivery]
+
+    @classmethod
+    def read(cls, adapter: ChannelAdapter, msgs: list[Msg]) -> Batch:
+        """Decode and map a fetched batch."""
+        deliveries = [read(adapter, msg) for msg in msgs]
+        firsts: dict[str, Delivery] = {}
+        return cls(deliveries, [firsts.setdefault(d.key, d) if d.key else d for d in deliveries])
+
+    @property
+    def unique(self) -> list[Delivery]:
+        """The deliveries that go to the ledger: a repeat waits for its first."""
+        return [d for d, o in zip(self.deliveries, self.originals, strict=True) if d is o]
+
+    @property
+    def guarded(self) -> list[Delivery]:
+        """Deliveries with an appeal action, which the log is read for before it is stored."""
+        return [d for d in self.unique if any(isinstance(c, AppealCommand) for c in d.commands)]
+
+
+async def verdict(delivery: Delivery) -> Verdict:
+    """Stored when every command is; a transient error wins over a refusal (retry them all)."""
+    if delivery.rejection is not None or delivery.failure is not None:
+        return delivery.rejection or delivery.failure
+    for future in delivery.futures:
+        if not future.done():  # the committer answers in order: most are done by now
+            await asyncio.wait([asyncio.wrap_future(future)])
+    errors = [e for e in (f.exception() for f in delivery.futures) if e is not None]
+    refusals = [rejection_of(e) for e in errors]
+    transient = [e for e, r in zip(errors, refusals, strict=True) if r is None]
+    return transient[0] if transient else next((r for r in refusals if r), None)

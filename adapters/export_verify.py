@@ -1,0 +1,110 @@
+"""`ledger verify --file`: an export checked on its own, with no database, on anyone's machine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO
+from uuid import UUID
+
+from adapters.chain_check import Break, ChainChecker, Row
+from adapters.checkpoint_check import check_anchor
+from adapters.export_format import TRAILER_START, Trailer, event_decoder, trailer_decoder
+from adapters.verify import Verdict
+from domain.chain import Head, merkle_root, root_of_proof
+from domain.checkpoint import CHECKPOINT_STREAM_ID
+
+
+def verify_file(
+    path: Path, root: str | None = None, progress: Callable[[int], object] | None = None
+) -> Verdict:
+    """Recompute every chain in the file and check the checkpoint proof at its end.
+
+    `root`: a checkpoint root the auditor holds from elsewhere (e.g. NATS) that must match."""
+    trailer = _trailer(path)
+    checker = ChainChecker()
+    claimed = _claimed(trailer)
+    checker.wanted = {(h.stream_id.bytes, h.version) for h in claimed}
+    with path.open("rb") as file:
+        lines = _Lines(file, checker, trailer is None or not trailer.complete)
+        checker.feed(lines, progress)
+    breaks = checker.ordered_breaks()
+    if trailer is None:
+        breaks.append(_cut_short(lines.last))
+    elif trailer.checkpoint is not None and trailer.proof is not None:
+        breaks += _check_proof(checker, trailer, claimed, lines.first, root)
+    anchors = [] if trailer is None or trailer.checkpoint is None else [trailer.checkpoint]
+    return Verdict(events=checker.events, streams=len(checker.heads), pending=0,
+                   anchors=anchors, breaks=breaks)
+
+
+class _Lines:
+    """The file's event lines as checker rows; seeds streams that start past version 1."""
+
+    def __init__(self, lines: IO[bytes], checker: ChainChecker, seed: bool) -> None:
+        self.lines, self.checker, self.seed = lines, checker, seed
+        self.first: dict[UUID, int] = {}
+        self.last: tuple[UUID, int, int | None] = (CHECKPOINT_STREAM_ID, 0, None)
+
+    def __iter__(self) -> Iterator[Row]:
+        for line in self.lines:
+            if line.startswith(TRAILER_START):
+                continue
+            event = event_decoder.decode(line)
+            sid, version = event.stream_id.bytes, event.version
+            prev, digest = bytes.fromhex(event.prev_hash), bytes.fromhex(event.hash)
+            if event.stream_id not in self.first:
+                self.first[event.stream_id] = version
+                if self.seed and version > 1:
+                    self.checker.seed(sid, version - 1, prev)
+            self.last = (event.stream_id, version, event.position)
+            yield (event.position, sid, version, event.topic, event.state, sid, version, prev,
+                   digest)
+
+
+def _trailer(path: Path) -> Trailer | None:
+    """The last line, if it is the trailer (a file cut short has none)."""
+    with path.open("rb") as file:
+        file.seek(0, os.SEEK_END)
+        size = file.tell()
+        file.seek(max(0, size - 64 * 1024 * 1024))  # the trailer of --all holds every head
+        last = file.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    return trailer_decoder.decode(last) if last.startswith(TRAILER_START) else None
+
+
+def _claimed(trailer: Trailer | None) -> list[Head]:
+    if trailer is None or trailer.proof is None:
+        return []
+    if trailer.proof.heads is not None:
+        return [h.head() for h in trailer.proof.heads]
+    return [] if trailer.proof.leaf is None else [trailer.proof.leaf.head()]
+
+
+def _check_proof(checker: ChainChecker, trailer: Trailer, claimed: list[Head],
+                 first: dict[UUID, int], root: str | None) -> list[Break]:
+    assert trailer.checkpoint is not None and trailer.proof is not None
+    anchor, proof = trailer.checkpoint, trailer.proof
+    if root is not None and root != anchor.root:
+        return [Break(stream_id=CHECKPOINT_STREAM_ID, version=anchor.version,
+                      position=anchor.event_position, problem="the file's checkpoint is not"
+                      " the one you hold", expected=root, found=anchor.root)]
+    if proof.leaf is not None:
+        found_root = root_of_proof(proof.leaf.head(), [s.step() for s in proof.path])
+    else:
+        found_root = merkle_root(claimed)
+    in_range = {h.stream_id for h in claimed if trailer.complete or _reaches(checker, first, h)}
+    return check_anchor(checker, anchor, found_root, claimed, 2**62, in_range)
+
+
+def _reaches(checker: ChainChecker, first: dict[UUID, int], head: Head) -> bool:
+    """The file holds the stream from at or before this head and goes past it or to it."""
+    start = first.get(head.stream_id)
+    last = checker.heads.get(head.stream_id.bytes)
+    return start is not None and last is not None and start - 1 <= head.version <= last[0]
+
+
+def _cut_short(last: tuple[UUID, int, int | None]) -> Break:
+    stream_id, version, position = last
+    return Break(stream_id=stream_id, version=version, position=position,
+                 problem="the file ends here, without its checkpoint line: it was cut short")

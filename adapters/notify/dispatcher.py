@@ -1,0 +1,145 @@
+"""The dispatcher: sends requested notifications through their gateways and records the outcome.
+
+Each round leases a batch (adapters/notify/dispatch_store.py), sends it concurrently, notes
+what the gateways took, then records `sent` or `failed` in the ledger. A gateway that is down
+leaves its notifications requested, to be tried again with back-off: delayed, never dropped.
+A campaign's notifications go out only inside its window and the allowed hours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from psycopg_pool import ConnectionPool
+
+from adapters.group_commit import GroupCommitter
+from adapters.notify import dispatch_store as store
+from adapters.notify.gateways import Gateway, GatewayDownError, GatewayRefusedError
+from domain.calendar import BusinessCalendar
+from domain.campaign_commands import AllowedHours
+from domain.errors import LedgerError
+from domain.ledger import Outcome
+from domain.notification_commands import RecordNotificationSent, RecordReceipt
+from domain.notification_values import NotificationChannel, ReceiptOutcome
+
+log = logging.getLogger("ledger.dispatcher")
+
+ACTOR = "notify-dispatcher"
+LEASE_SECONDS = 120.0
+
+
+def utc_now() -> datetime:
+    """The wall clock (tests pass their own)."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Retry:
+    """How long to wait after a gateway was down: base, doubled each try, up to a ceiling."""
+
+    base: float = 2.0
+    ceiling: float = 300.0
+
+
+@dataclass
+class Dispatcher:
+    """Sends what is due through `gateways` (one per channel) in batches of `batch`."""
+
+    pool: ConnectionPool
+    committer: GroupCommitter
+    gateways: Mapping[NotificationChannel, Gateway]
+    calendar: BusinessCalendar
+    hours: AllowedHours
+    retry: Retry
+    batch: int = 200
+    timeout: float = 10.0
+    now: Callable[[], datetime] = utc_now
+    recorded: int = 0
+    """Outcomes (sent or failed) this dispatcher stored in the ledger."""
+
+    async def run(self, stop: asyncio.Event, poll: float = 0.5) -> None:
+        """Send until stopped; a failed round is logged and the next one tries again."""
+        while not stop.is_set():
+            try:
+                handled = await self.step()
+            except Exception:
+                log.exception("dispatch round failed; retrying")
+                handled = 0
+            if handled < self.batch:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), poll)
+
+    async def step(self) -> int:
+        """One round: lease, send, record; how many notifications it handled."""
+        now = self.now()
+        campaigns_open = self.hours.allow(self.calendar.local(now))
+        claimed = await asyncio.to_thread(self._claim, now, campaigns_open)
+        if not claimed:
+            return 0
+        outcomes = await asyncio.gather(*(self._send(c) for c in claimed))
+        await asyncio.to_thread(self._note, claimed, outcomes)
+        await self._record(claimed, outcomes, now)
+        return len(claimed)
+
+    def _claim(self, now: datetime, campaigns_open: bool) -> list[store.Claimed]:
+        with self.pool.connection() as conn:
+            return store.claim(conn, now, campaigns_open, self.batch, LEASE_SECONDS)
+
+    async def _send(self, claimed: store.Claimed) -> str | Exception:
+        """The gateway's id, or why not (GatewayDownError: later; GatewayRefusedError: never)."""
+        if claimed.accepted_as is not None:  # taken before a crash: record it, do not resend
+            return claimed.accepted_as
+        gateway = self.gateways.get(claimed.message.channel)
+        if gateway is None:
+            return GatewayDownError(f"no gateway for {claimed.message.channel}")
+        try:
+            return await asyncio.wait_for(gateway.send(claimed.message), self.timeout)
+        except (GatewayDownError, GatewayRefusedError) as error:
+            return error
+        except TimeoutError:
+            return GatewayDownError(f"no answer within {self.timeout:g} s")
+        except Exception as error:  # a gateway's bug must not lose the notification
+            log.exception("gateway failed", extra={"channel": claimed.message.channel})
+            return GatewayDownError(repr(error))
+
+    def _note(self, claimed: list[store.Claimed], outcomes: list[str | Exception]) -> None:
+        taken = [(c.message.notification_id, o) for c, o in zip(claimed, outcomes, strict=True)
+                 if isinstance(o, str) and c.accepted_as is None]
+        down = [(c.message.notification_id, str(o))
+                for c, o in zip(claimed, outcomes, strict=True) if isinstance(o, GatewayDownError)]
+        with self.pool.connection() as conn, conn.transaction():
+            store.accepted(conn, taken)
+            store.retry_later(conn, down, self.retry.base, self.retry.ceiling)
+        for notification_id, error in down:
+            log.warning("gateway down; will retry", extra={
+                "notification": str(notification_id), "error": error})
+
+    async def _record(self, claimed: list[store.Claimed], outcomes: list[str | Exception],
+                      now: datetime) -> None:
+        """Tell the ledger; an outcome it could not store is recorded on a later claim."""
+        waiting: list[Future[Outcome]] = []
+        for c, outcome in zip(claimed, outcomes, strict=True):
+            message = c.message
+            if isinstance(outcome, str):
+                waiting.append(self.committer.submit(RecordNotificationSent(
+                    account_number=message.account_number,
+                    notification_id=message.notification_id, gateway_message_id=outcome,
+                    at=now), ACTOR, now))
+            elif isinstance(outcome, GatewayRefusedError):
+                waiting.append(self.committer.submit(RecordReceipt(
+                    account_number=message.account_number,
+                    notification_id=message.notification_id, outcome=ReceiptOutcome.FAILED,
+                    reason=str(outcome) or "refused by the gateway", at=now), ACTOR, now))
+        for future in waiting:
+            try:
+                done = await asyncio.wrap_future(future)
+            except LedgerError as error:
+                log.warning("outcome refused by the ledger", extra={"reason": str(error)})
+                continue
+            self.recorded += not done.duplicate

@@ -1,0 +1,136 @@
+"""The data keys of personal data: one per account stream in `pd_keys`, cached for a short while.
+
+A key is made on the first write of personal data (INSERT ... ON CONFLICT), destroyed by
+erasure, and made anew (next generation) by a later write. A cached key is trusted for
+`ttl` seconds: an erasure in this process drops it at once, one in another process is seen
+within the TTL. A missing key of live data is an error; a destroyed one reads as erased.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from psycopg import Connection
+from psycopg_pool import ConnectionPool
+
+_UPSERT = (
+    "INSERT INTO pd_keys (account_id, generation, key) VALUES (%s, 1, %s)"
+    " ON CONFLICT (account_id) DO UPDATE SET generation = pd_keys.generation + 1,"
+    " key = EXCLUDED.key, created_at = now() WHERE pd_keys.key IS NULL"
+    " RETURNING generation, key"
+)
+_SELECT = "SELECT generation, key FROM pd_keys WHERE account_id = %s"
+_DESTROY = (
+    "UPDATE pd_keys SET key = NULL, erased_at = now(), ground = %s"
+    " WHERE account_id = %s AND key IS NOT NULL RETURNING generation"
+)
+
+
+class MissingKeyError(Exception):
+    """Live personal data whose key is not in `pd_keys`: the key table was lost or tampered."""
+
+
+@dataclass(frozen=True, repr=False)
+class DataKey:
+    """A generation of an account's key; `cipher` is None once it was destroyed."""
+
+    generation: int
+    cipher: AESGCM | None
+    fetched: float = field(default_factory=time.monotonic)
+
+
+class PdKeyStore:
+    """The `pd_keys` table of one database, with a small time-limited cache."""
+
+    def __init__(self, url: str, ttl: float = 5.0, capacity: int = 100_000) -> None:
+        self._url = url
+        self._ttl = ttl
+        self._capacity = capacity
+        self._cache: OrderedDict[UUID, DataKey] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pool: ConnectionPool | None = None
+
+    def for_write(self, account_id: UUID) -> DataKey:
+        """The account's live key, made now if it has none (or only destroyed ones)."""
+        cached = self._cached(account_id)
+        if cached is not None and cached.cipher is not None:
+            return cached
+        with self._connection() as conn:
+            row = conn.execute(_UPSERT, (account_id, AESGCM.generate_key(256))).fetchone()
+            if row is None:  # a live key was there already
+                row = conn.execute(_SELECT, (account_id,)).fetchone()
+        assert row is not None and row[1] is not None
+        return self._remember(account_id, DataKey(row[0], AESGCM(bytes(row[1]))))
+
+    def for_read(self, account_id: UUID, generation: int) -> AESGCM | None:
+        """The cipher of a key generation; None when it was destroyed (erased)."""
+        key = self._cached(account_id)
+        if key is None or key.generation < generation:
+            key = self._fetch(account_id)
+        if generation < key.generation:
+            return None  # a newer generation exists only after this one was destroyed
+        if generation > key.generation:
+            raise MissingKeyError(f"key generation {generation} of {account_id} is missing")
+        return key.cipher
+
+    def destroy(self, account_id: UUID, ground: str) -> bool:
+        """Destroy the account's live key; False when it had none to destroy."""
+        with self._connection() as conn:
+            row = conn.execute(_DESTROY, (ground, account_id)).fetchone()
+        with self._lock:
+            self._cache.pop(account_id, None)
+        return row is not None
+
+    def forget(self) -> None:
+        """Drop every cached key (after keys were changed outside this store)."""
+        with self._lock:
+            self._cache.clear()
+
+    def close(self) -> None:
+        """Release the connections."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def _fetch(self, account_id: UUID) -> DataKey:
+        with self._connection() as conn:
+            row = conn.execute(_SELECT, (account_id,)).fetchone()
+        if row is None:
+            raise MissingKeyError(f"no data key for {account_id}: its personal data is unreadable")
+        cipher = None if row[1] is None else AESGCM(bytes(row[1]))
+        return self._remember(account_id, DataKey(row[0], cipher))
+
+    def _cached(self, account_id: UUID) -> DataKey | None:
+        with self._lock:
+            key = self._cache.get(account_id)
+            if key is None or time.monotonic() - key.fetched > self._ttl:
+                return None
+            self._cache.move_to_end(account_id)
+            return key
+
+    def _remember(self, account_id: UUID, key: DataKey) -> DataKey:
+        with self._lock:
+            self._cache[account_id] = key
+            self._cache.move_to_end(account_id)
+            while len(self._cache) > self._capacity:
+                self._cache.popitem(last=False)
+        return key
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection[Any]]:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ConnectionPool(self._url, min_size=1, max_size=4,
+                                            name="pd-keys", open=False)
+                self._pool.open(wait=True, timeout=30)
+            pool = self._pool
+        with pool.connection() as conn:
+            yield conn

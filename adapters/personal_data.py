@@ -1,0 +1,110 @@
+"""Recording accesses to personal data, and erasing it: the adapters behind the API and CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import uuid
+from collections.abc import Iterable, Mapping, Set
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import msgspec
+
+from adapters.group_commit import GroupCommitter
+from adapters.pd_keys import PdKeyStore
+from domain.access_audit import RecordAccess, record_accesses
+from domain.commands import ErasePersonalData
+from domain.errors import NotFoundError
+from domain.identity import account_stream_id
+from domain.ledger import Ledger, Outcome
+from domain.personal_data import personal_fields
+from domain.values import ERASED
+from projections.base import event_type
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is shown personal data, why, through what, in which request."""
+
+    actor: str
+    role: str
+    purpose: str
+    request_id: str
+    api: str
+
+
+def cli_reader(purpose: str) -> Reader:
+    """The reader of a command-line run: the operating-system user, through `cli`."""
+    return Reader(actor=f"cli:{getpass.getuser()}", role="cli", purpose=purpose,
+                  request_id=uuid.uuid4().hex, api="cli")
+
+
+def fields_shown(events: Iterable[Any]) -> set[str]:
+    """`EventType.field` of each personal field with a readable value among the events."""
+    return {
+        f"{event_type(e)}.{name}" for e in events for name in personal_fields(type(e))
+        if getattr(e, name, None) is not None and not _erased(getattr(e, name))
+    }
+
+
+def _erased(value: Any) -> bool:
+    if isinstance(value, msgspec.Struct):  # a contact: erased when each of its texts is
+        return all(getattr(value, f) in (None, ERASED) for f in value.__struct_fields__)
+    return bool(value == ERASED)
+
+
+class AccessRecorder:
+    """Appends PersonalDataAccessed events to the accounts' audit streams, group-committed."""
+
+    def __init__(self, ledger: Ledger, max_batch: int = 200) -> None:
+        self._committer = GroupCommitter(
+            ledger, max_batch, execute_batch=partial(record_accesses, ledger))
+
+    def commands(
+        self, reader: Reader, reads: Mapping[str, Set[str]], at: datetime | None = None
+    ) -> list[RecordAccess]:
+        """One access record per account, naming every field read of it."""
+        at = at or datetime.now(UTC)
+        return [
+            RecordAccess(account_number=number, role=reader.role, purpose=reader.purpose,
+                         fields=tuple(sorted(fields)), request_id=reader.request_id,
+                         api=reader.api, at=at)
+            for number, fields in sorted(reads.items()) if fields
+        ]
+
+    def record(self, reader: Reader, reads: Mapping[str, Set[str]]) -> list[int]:
+        """Store the accesses and wait (for threads, e.g. the CLI); their positions."""
+        futures = [self._committer.submit(c, reader.actor, c.at)
+                   for c in self.commands(reader, reads)]
+        return [f.result().position for f in futures]
+
+    async def record_async(
+        self, reader: Reader, reads: Mapping[str, Set[str]], timeout: float
+    ) -> list[int]:
+        """Store the accesses without blocking the loop; raises if not stored within timeout."""
+        futures = [asyncio.wrap_future(self._committer.submit(c, reader.actor, c.at))
+                   for c in self.commands(reader, reads)]
+        outcomes = await asyncio.wait_for(asyncio.gather(*futures), timeout)
+        return [o.position for o in outcomes]
+
+    def close(self) -> None:
+        """Store what is queued, then stop."""
+        self._committer.close()
+
+
+def erase(
+    ledger: Ledger, committer: GroupCommitter, keys: PdKeyStore, command: ErasePersonalData,
+    actor: str,
+) -> Outcome:
+    """Destroy the account's data key, then record PersonalDataErased with its ground.
+
+    The key goes first: if recording fails, the data is already unreadable and a retry
+    records the erasure; the other order could record an erasure of data still readable."""
+    number = command.account_number
+    if ledger.account(number) is None:
+        raise NotFoundError(f"account {number} not found")
+    keys.destroy(account_stream_id(number), command.ground)
+    return committer.execute(command, actor, datetime.now(UTC))

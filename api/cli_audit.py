@@ -1,0 +1,160 @@
+"""The auditor's part of the `ledger` command: replay, export, verify, and the chain follower."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import msgspec
+from tqdm import tqdm
+
+from adapters.bootstrap import Services, build, database_url, nats_url, prepare_database
+from adapters.checkpoint_check import Anchor
+from adapters.export import export
+from adapters.export_verify import verify_file
+from adapters.log_scan import events_table
+from adapters.nats.checkpoints import published_anchor
+from adapters.nats.streams import Subjects
+from adapters.personal_data import cli_reader, fields_shown
+from adapters.settings import Settings
+from adapters.verify import Verdict, verify_database
+from api.cli_rebuild import add_rebuild_options
+from domain.identity import account_stream_id
+from domain.replay import replay_until
+from projections.base import camelized, event_type, payload
+
+SHOWN_BREAKS = 20
+
+
+@contextmanager
+def _services(settings: Settings) -> Iterator[Services]:
+    with ExitStack() as stack:
+        url = database_url(settings, stack)
+        prepare_database(url, settings.db_schema)
+        services = build(url, settings, pool_size=4)
+        stack.callback(services.close)
+        yield services
+
+
+def instant(text: str) -> datetime:
+    """An ISO 8601 instant with its offset (a time without one is ambiguous for an audit)."""
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs an offset, e.g. +03:00")
+    return value
+
+
+def replay(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the account's state as of a store time or version, and the events behind it."""
+    with _services(settings) as services:
+        stream = services.ledger.repository.event_store.get(account_stream_id(args.account))
+        events = list(stream)
+        state = replay_until(events, at=args.as_of, version=args.version)
+        if state is not None:  # personal data is printed: its access is recorded first
+            services.audit.record(cli_reader(args.purpose),
+                                  {args.account: fields_shown(events[: state.version])})
+    if state is None:
+        print(f"account {args.account} was not in the ledger then", file=sys.stderr)
+        return 1
+    shown = [{"version": e.originator_version, "type": event_type(e),
+              "recordedAt": getattr(e, "timestamp", None), "payload": camelized(payload(e))}
+             for e in events[: state.version]]
+    body = {"state": msgspec.to_builtins(state), "events": shown}
+    print(msgspec.json.format(msgspec.json.encode(camelized(body)), indent=2).decode())
+    return 0
+
+
+def export_events(args: argparse.Namespace, settings: Settings) -> int:
+    """NDJSON to stdout: one event a line with its hashes, then the checkpoint proof."""
+    stream_id = None if args.all else account_stream_id(args.account)
+    with _services(settings) as services, tqdm(unit="event", desc="export",
+                                               file=sys.stderr) as bar:
+        ledger = services.ledger
+        trailer = export(services.url, events_table(ledger), ledger.mapper, sys.stdout.buffer,
+                         stream_id, args.start, args.end, bar.update)
+    covered = trailer.checkpoint
+    print(f"exported {trailer.events} events; " + (
+        f"proof against the checkpoint of position {covered.position}, root {covered.root}"
+        if covered else trailer.note or "no checkpoint"), file=sys.stderr)
+    return 0
+
+
+def verify(args: argparse.Namespace, settings: Settings) -> int:
+    """Check chains and checkpoints in the database or in an export; exit 0 when intact."""
+    with tqdm(unit="event", desc="verify", file=sys.stderr) as bar:
+        if args.file is not None:
+            verdict = verify_file(args.file, args.root, bar.update)
+        else:
+            verdict = _verify_database(args, settings, bar.update)
+    print(verdict.describe(SHOWN_BREAKS))
+    return 0 if verdict.intact else 1
+
+
+def _verify_database(
+    args: argparse.Namespace, settings: Settings, progress: Callable[[int], object]
+) -> Verdict:
+    with ExitStack() as stack, _services(settings) as services:
+        anchors: list[Anchor] = []
+        if args.nats:
+            found = asyncio.run(published_anchor(nats_url(settings, stack),
+                                                 Subjects.of(settings)))
+            anchors = [found] if found is not None else []
+        stream_id = None if args.account is None else account_stream_id(args.account)
+        ledger = services.ledger
+        return verify_database(services.url, events_table(ledger), ledger.mapper, stream_id,
+                               anchors, progress)
+
+
+def chain(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the chain follower (hashes and checkpoints); --once: catch up, checkpoint, exit."""
+    with _services(settings) as services:
+        follower = services.chain_follower(settings)
+        if args.once:
+            with tqdm(unit="event", desc="chain", file=sys.stderr) as bar:
+                follower.catch_up(bar.update)
+            position = follower.checkpoint()
+            print(f"checkpoint stored at position {position}" if position else
+                  "nothing new to checkpoint", file=sys.stderr)
+            return 0
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: services.stop.set())
+        follower.run(services.stop)
+    return 0
+
+
+def add_audit_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    rebuild: argparse.ArgumentParser,
+) -> None:
+    """`ledger replay|export|verify|chain`, and --check/--swap on `projections rebuild`."""
+    p = sub.add_parser("replay", help="an account's state as of a moment, and its events")
+    p.add_argument("account")
+    p.add_argument("--as-of", type=instant, help="store time, ISO 8601 with offset")
+    p.add_argument("--version", type=int, help="stream version to stop at")
+    p.add_argument("--purpose", default="audit:replay",
+                   help="why personal data is read; recorded with the access")
+    p.set_defaults(run=replay)
+    p = sub.add_parser("export", help="NDJSON of events with hashes and checkpoint proof")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("account", nargs="?")
+    which.add_argument("--all", action="store_true")
+    p.add_argument("--from", dest="start", type=instant, help="store time, with offset")
+    p.add_argument("--to", dest="end", type=instant, help="store time, with offset")
+    p.set_defaults(run=export_events)
+    p = sub.add_parser("verify", help="check hash chains and checkpoints")
+    p.add_argument("account", nargs="?")
+    p.add_argument("--file", type=Path, help="an export to check without a database")
+    p.add_argument("--root", help="a checkpoint root (hex) held from elsewhere")
+    p.add_argument("--nats", action="store_true", help="also hold the log against the last "
+                   "checkpoint published on NATS")
+    p.set_defaults(run=verify)
+    p = sub.add_parser("chain", help="run the chain follower only")
+    p.add_argument("--once", action="store_true", help="catch up, checkpoint, and exit")
+    p.set_defaults(run=chain)
+    add_rebuild_options(rebuild)

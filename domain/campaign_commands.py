@@ -1,0 +1,96 @@
+"""Auto-informing campaigns (9.1.6): the commands, and what makes a new campaign acceptable."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+
+from domain.commands import AccountNumber, Command, Instant
+from domain.errors import ValidationError
+from domain.notification_values import NotificationChannel, NotificationKind
+from domain.templates import TemplateBook
+from domain.values import ShortText
+
+MAX_RECIPIENTS = 1_000_000
+FieldValue = Annotated[str, msgspec.Meta(max_length=500)]
+
+
+class Recipient(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """One account on the list, with the figures its text needs (e.g. the debt amount)."""
+
+    account_number: AccountNumber
+    values: dict[str, FieldValue] = msgspec.field(default_factory=dict)
+
+
+class CreateCampaign(Command, frozen=True, kw_only=True):
+    """Store a scenario (template and channel), a recipient list and a window."""
+
+    name: ShortText
+    template: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    channel: NotificationChannel
+    window_start: Instant
+    window_end: Instant
+    recipients: list[Recipient]
+
+
+class CampaignCommand(Command, frozen=True, kw_only=True):
+    """Start or cancel a campaign by its id."""
+
+    campaign_id: UUID
+
+
+def check_campaign(command: CreateCampaign, book: TemplateBook, now: datetime) -> None:
+    """Refuse, naming the field, an unknown template, a window in the past or an empty list."""
+    template = book.get(command.template, "input.template")
+    if template.kind is not NotificationKind.CAMPAIGN:
+        raise ValidationError(f"template {template.id} is not a campaign scenario",
+                              "input.template")
+    if command.channel not in template.channels:
+        raise ValidationError(f"template {template.id} does not go through {command.channel}",
+                              "input.channel")
+    if command.window_end <= command.window_start:
+        raise ValidationError("windowEnd must be later than windowStart", "input.windowEnd")
+    if command.window_end <= now:
+        raise ValidationError("the window is in the past", "input.windowEnd")
+    _check_recipients(command, template.fields() - {"account_number"})
+
+
+def _check_recipients(command: CreateCampaign, needed: set[str]) -> None:
+    if not command.recipients:
+        raise ValidationError("the recipient list is empty", "input.recipients")
+    if len(command.recipients) > MAX_RECIPIENTS:
+        raise ValidationError(f"at most {MAX_RECIPIENTS} recipients", "input.recipients")
+    seen: set[str] = set()
+    for index, recipient in enumerate(command.recipients):
+        where = f"input.recipients[{index}]"
+        if recipient.account_number in seen:
+            raise ValidationError(f"account {recipient.account_number} is listed twice",
+                                  f"{where}.accountNumber")
+        seen.add(recipient.account_number)
+        missing = sorted(needed - set(recipient.values))
+        if missing:
+            raise ValidationError(f"the template needs {', '.join(missing)}",
+                                  f"{where}.values.{missing[0]}")
+
+
+class AllowedHours(msgspec.Struct, frozen=True):
+    """When auto-informing may reach clients, every day, on the office's clock."""
+
+    opens: time
+    closes: time
+    """time(0) means midnight at the end of the day."""
+
+    @classmethod
+    def parse(cls, text: str) -> AllowedHours:
+        """From `09:00-21:00`; `00:00-24:00` is always."""
+        start, _, end = text.partition("-")
+        closes = time(0) if end.strip() == "24:00" else time.fromisoformat(end.strip())
+        return cls(time.fromisoformat(start.strip()), closes)
+
+    def allow(self, local: datetime) -> bool:
+        """Whether a moment on the office's clock is inside the hours."""
+        moment = local.time()
+        return self.opens <= moment and (self.closes == time(0) or moment < self.closes)

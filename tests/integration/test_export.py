@@ -1,0 +1,165 @@
+"""Exports checked on their own: the database is dropped before the file is verified, and every
+tampering with the file is found at its stream and version."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from adapters.export import export
+from adapters.export_verify import verify_file
+from adapters.log_scan import events_table
+from domain.identity import account_stream_id
+from tests.integration.audit_support import (
+    built,
+    chain_level,
+    drop_database,
+    fresh_account,
+    history,
+    private_database,
+)
+
+pytestmark = pytest.mark.integration
+
+
+class Exports:
+    """Files exported from a database that no longer exists."""
+
+    def __init__(self, folder: Path, accounts: list[str], moments: list[datetime]) -> None:
+        self.folder, self.accounts, self.moments = folder, accounts, moments
+        self.all = folder / "all.ndjson"
+        self.one = folder / "one.ndjson"
+        self.since = folder / "since.ndjson"
+        self.by_cli = folder / "cli.ndjson"
+
+
+@pytest.fixture(scope="module")
+def exports(pg_server_url: str, run_id: str,
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exports]:
+    folder, name = tmp_path_factory.mktemp("exports"), f"ledger_export_{run_id}"
+    accounts = [fresh_account() for _ in range(2)]
+    with private_database(pg_server_url, name) as url, built(url) as services:
+        moments = [history(services, a) for a in accounts][1]
+        chain_level(services)
+        made = Exports(folder, accounts, moments)
+        table, mapper = events_table(services.ledger), services.ledger.mapper
+        stream = account_stream_id(accounts[1])
+        for path, cut in ((made.all, {}), (made.one, {"stream_id": stream}),
+                          (made.since, {"stream_id": stream, "start": moments[2]})):
+            with path.open("wb") as out:
+                export(url, table, mapper, out, **cut)
+        made.by_cli.write_bytes(_cli(["export", accounts[0]], url).stdout)
+    drop_database(pg_server_url, name)
+    yield made
+
+
+def _cli(args: list[str], url: str | None = None) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env["LEDGER_DATABASE_URL"] = url or "postgresql://nobody@127.0.0.1:1/gone"
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env,
+                          capture_output=True, check=False)
+
+
+def rewrite(source: Path, target: Path, change: Any) -> Path:
+    """A copy of an export with its lines changed by `change(lines) -> lines`."""
+    target.write_bytes(b"\n".join(change(source.read_bytes().splitlines())) + b"\n")
+    return target
+
+
+def with_byte_changed(line: bytes) -> bytes:
+    event = msgspec.json.decode(line)
+    state = bytearray(base64.b64decode(event["state"]))
+    state[10] ^= 0x01
+    event["state"] = base64.b64encode(bytes(state)).decode()
+    return msgspec.json.encode(event)
+
+
+def at(line: bytes) -> tuple[str, int, int]:
+    event = msgspec.json.decode(line)
+    return event["streamId"], event["version"], event["position"]
+
+
+class TestExportVerifiedAlone:
+    def test_every_export_is_intact_without_the_database(self, exports: Exports) -> None:
+        verdicts = [verify_file(p) for p in (exports.all, exports.one, exports.since)]
+
+        assert [v.intact for v in verdicts] == [True, True, True], [v.breaks for v in verdicts]
+        assert [v.events for v in verdicts] == [7 * 2 + 2, 7, 3]  # since: versions 5 to 7
+        assert all(v.anchors for v in verdicts)
+
+    def test_the_command_line_answers_with_its_exit_code(
+        self, exports: Exports, tmp_path: Path
+    ) -> None:
+        broken = rewrite(exports.by_cli, tmp_path / "b.ndjson",
+                         lambda ls: [*ls[:2], with_byte_changed(ls[2]), *ls[3:]])
+
+        good, bad = _cli(["verify", "--file", str(exports.by_cli)]), _cli(
+            ["verify", "--file", str(broken)])
+
+        assert good.returncode == 0 and good.stdout.startswith(b"intact"), good.stderr
+        assert bad.returncode == 1 and b"first broken link" in bad.stdout
+
+    def test_a_changed_byte_is_found_at_its_line(self, exports: Exports, tmp_path: Path) -> None:
+        lines = exports.all.read_bytes().splitlines()
+        changed = rewrite(exports.all, tmp_path / "c.ndjson",
+                          lambda ls: [*ls[:5], with_byte_changed(ls[5]), *ls[6:]])
+
+        first = verify_file(changed).breaks[0]
+
+        assert (str(first.stream_id), first.version, first.position) == at(lines[5])
+        assert first.problem == "event changed"
+
+    def test_a_deleted_line_is_a_gap_at_the_next_version(
+        self, exports: Exports, tmp_path: Path
+    ) -> None:
+        lines = exports.one.read_bytes().splitlines()
+        deleted = rewrite(exports.one, tmp_path / "d.ndjson", lambda ls: [*ls[:3], *ls[4:]])
+
+        first = verify_file(deleted).breaks[0]
+
+        assert (str(first.stream_id), first.version) == at(lines[4])[:2]
+        assert first.problem.startswith("version gap: version 4 expected here")
+
+    def test_swapped_lines_are_found(self, exports: Exports, tmp_path: Path) -> None:
+        lines = exports.one.read_bytes().splitlines()
+        swapped = rewrite(exports.one, tmp_path / "s.ndjson",
+                          lambda ls: [*ls[:2], ls[3], ls[2], *ls[4:]])
+
+        first = verify_file(swapped).breaks[0]
+
+        assert (str(first.stream_id), first.version) == at(lines[3])[:2]
+
+    def test_a_truncated_tail_is_found_by_the_checkpoint_proof(
+        self, exports: Exports, tmp_path: Path
+    ) -> None:
+        lines = exports.one.read_bytes().splitlines()
+        cut = rewrite(exports.one, tmp_path / "t.ndjson", lambda ls: [*ls[:-3], ls[-1]])
+
+        breaks = verify_file(cut).breaks
+
+        assert [(str(b.stream_id), b.version) for b in breaks] == [at(lines[-2])[:2]]
+        assert "checkpoint" in breaks[0].problem and "lack" in breaks[0].problem
+
+    def test_a_file_cut_short_has_no_checkpoint_line(
+        self, exports: Exports, tmp_path: Path
+    ) -> None:
+        cut = rewrite(exports.all, tmp_path / "n.ndjson", lambda ls: ls[:-4])
+
+        breaks = verify_file(cut).breaks
+
+        assert breaks[-1].problem.endswith("it was cut short")
+
+    def test_a_checkpoint_other_than_the_one_held_is_refused(self, exports: Exports) -> None:
+        verdict = verify_file(exports.one, root="00" * 32)
+
+        assert verdict.breaks[0].problem == "the file's checkpoint is not the one you hold"
+
