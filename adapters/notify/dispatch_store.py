@@ -22,7 +22,7 @@ WITH due AS (
     SELECT n.notification_id FROM notifications n
     LEFT JOIN notify_dispatch d USING (notification_id)
     LEFT JOIN campaigns c ON c.campaign_id = n.campaign_id
-    WHERE n.status = 'requested' AND n.channel IS NOT NULL
+    WHERE n.status = 'requested' AND n.channel IS NOT NULL AND d.recorded_at IS NULL
       AND coalesce(d.next_attempt_at, '-infinity') <= now()
       AND coalesce(d.lease_until, '-infinity') < now()
       AND (n.campaign_id IS NULL OR (%(open)s AND c.status = 'running'
@@ -85,9 +85,9 @@ def retry_later(conn: Connection[Any], failed: list[tuple[UUID, str]], base: flo
             [(error[:1000], base, ceiling, notification_id) for notification_id, error in failed])
 
 
-def release(conn: Connection[Any], ids: list[UUID]) -> None:
-    """Let go of leases whose outcome is in the ledger (or could not be stored: retry)."""
-    conn.execute("UPDATE notify_dispatch SET lease_until = '-infinity'"
+def recorded(conn: Connection[Any], ids: list[UUID]) -> None:
+    """The ledger has these outcomes: never claim them again (whatever the read model says)."""
+    conn.execute("UPDATE notify_dispatch SET recorded_at = now(), lease_until = '-infinity'"
                  " WHERE notification_id = ANY(%s)", (ids,))
 
 

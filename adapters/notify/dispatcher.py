@@ -15,15 +15,17 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from uuid import UUID
 
 from psycopg_pool import ConnectionPool
 
 from adapters.group_commit import GroupCommitter
 from adapters.notify import dispatch_store as store
-from adapters.notify.gateways import Gateway, GatewayDownError, GatewayRefusedError
+from adapters.notify.gateways import Gateway, GatewayDownError, GatewayRefusedError, Outgoing
 from domain.calendar import BusinessCalendar
 from domain.campaign_commands import AllowedHours
-from domain.errors import LedgerError
+from domain.commands import Command
+from domain.errors import ConflictError, LedgerError
 from domain.ledger import Outcome
 from domain.notification_commands import RecordNotificationSent, RecordReceipt
 from domain.notification_values import NotificationChannel, ReceiptOutcome
@@ -123,23 +125,39 @@ class Dispatcher:
     async def _record(self, claimed: list[store.Claimed], outcomes: list[str | Exception],
                       now: datetime) -> None:
         """Tell the ledger; an outcome it could not store is recorded on a later claim."""
-        waiting: list[Future[Outcome]] = []
-        for c, outcome in zip(claimed, outcomes, strict=True):
-            message = c.message
-            if isinstance(outcome, str):
-                waiting.append(self.committer.submit(RecordNotificationSent(
-                    account_number=message.account_number,
-                    notification_id=message.notification_id, gateway_message_id=outcome,
-                    at=now), ACTOR, now))
-            elif isinstance(outcome, GatewayRefusedError):
-                waiting.append(self.committer.submit(RecordReceipt(
-                    account_number=message.account_number,
-                    notification_id=message.notification_id, outcome=ReceiptOutcome.FAILED,
-                    reason=str(outcome) or "refused by the gateway", at=now), ACTOR, now))
-        for future in waiting:
-            try:
-                done = await asyncio.wrap_future(future)
-            except LedgerError as error:
-                log.warning("outcome refused by the ledger", extra={"reason": str(error)})
-                continue
-            self.recorded += not done.duplicate
+        waiting = [(c.message.notification_id, self.committer.submit(command, ACTOR, now))
+                   for c, o in zip(claimed, outcomes, strict=True)
+                   if (command := _outcome(c.message, o, now)) is not None]
+        settled = [i for i, future in waiting if await self._stored(future)]
+        if settled:
+            await asyncio.to_thread(self._settled, settled)
+
+    async def _stored(self, future: Future[Outcome]) -> bool:
+        """Whether the ledger now holds the outcome (or refuses it for good)."""
+        try:
+            done = await asyncio.wrap_future(future)
+        except ConflictError:
+            return False  # the account kept changing: the next claim records it
+        except LedgerError as error:  # e.g. the campaign was cancelled meanwhile
+            log.warning("outcome refused by the ledger", extra={"reason": str(error)})
+            return True
+        self.recorded += not done.duplicate
+        return True
+
+    def _settled(self, ids: list[UUID]) -> None:
+        with self.pool.connection() as conn:
+            store.recorded(conn, ids)
+
+
+def _outcome(message: Outgoing, outcome: str | Exception, now: datetime) -> Command | None:
+    """What the ledger is told: sent (the gateway's id), failed (its refusal), or nothing yet."""
+    if isinstance(outcome, str):
+        return RecordNotificationSent(account_number=message.account_number,
+                                      notification_id=message.notification_id,
+                                      gateway_message_id=outcome, at=now)
+    if isinstance(outcome, GatewayRefusedError):
+        return RecordReceipt(account_number=message.account_number,
+                             notification_id=message.notification_id,
+                             outcome=ReceiptOutcome.FAILED,
+                             reason=str(outcome) or "refused by the gateway", at=now)
+    return None

@@ -36,6 +36,8 @@ CAMPAIGN = """query($id: ID!) { campaign(id: $id) { id status progress {
   recipients requested skipped waiting sent delivered failed notSent transferredToOperator done }
   results(first: 10) { edges { node { accountNumber status channel } } }
   skipped { accountNumber reason } } }"""
+REQUEST = """mutation($input: NotificationRequestInput!) {
+  requestNotification(input: $input) { position duplicate notification { id status } } }"""
 START = "mutation($id: ID!) { startCampaign(id: $id) { position campaign { status } } }"
 CANCEL = "mutation($id: ID!) { cancelCampaign(id: $id) { position campaign { status } } }"
 
@@ -172,6 +174,39 @@ class TestReceipts:
 
         assert receipt(server, "sms", body, role=None).status_code == 401
         assert receipt(server, "sms", body, role=Role.OPERATOR).status_code == 403
+
+
+class TestRequestedByIntegrations:
+    def test_a_verification_reminder_goes_once_and_a_refusal_is_kept_masked(
+        self, server: LedgerClient, provider: SmsProvider
+    ) -> None:
+        account = account_number()
+        reachable(server, account, "MOBILE", f"+7911{account[:7]}", "SMS")
+        provider.mode = "refuse"
+        try:
+            first = server.gql(REQUEST, {"input": reminder(account)}, Role.INTEGRATION).data
+            again = server.gql(REQUEST, {"input": reminder(account)}, Role.INTEGRATION).data
+            node = settled(server, account, "FAILED")
+        finally:
+            provider.mode = "ok"
+
+        assert (first["requestNotification"]["duplicate"],
+                again["requestNotification"]["duplicate"]) == (False, True)
+        assert node["kind"] == "VERIFICATION_REMINDER" and "400" in node["reason"]
+        (masked,) = notifications(server, account, masked=True)
+        assert (masked["reason"], masked["history"][-1]["detail"]) == ("***", "***")
+
+    def test_a_kind_the_ledger_decides_itself_is_refused(self, server: LedgerClient) -> None:
+        given = reminder(account_number()) | {"kind": "SURVEY"}
+
+        answer = server.gql(REQUEST, {"input": given}, Role.INTEGRATION)
+
+        assert (answer.code, answer.error["extensions"]["field"]) == ("VALIDATION", "input.kind")
+
+
+def reminder(account: str) -> dict[str, Any]:
+    return {"accountNumber": account, "kind": "VERIFICATION_REMINDER", "reference": "M-7/2026",
+            "values": {"meterNumber": "M-7", "dueDate": "01.04.2026"}}
 
 
 class TestCampaign:

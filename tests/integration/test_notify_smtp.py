@@ -160,6 +160,21 @@ class TestOutage:
 
 
 class TestExactlyOnce:
+    async def test_a_sent_survey_is_not_claimed_again_while_the_read_model_lags(
+        self, services: Services, bot: Notifier, mailbox: Mailbox
+    ) -> None:
+        account = called(services, bot)
+        sender = dispatcher(services, {C.EMAIL: mailbox.gateway()})
+        await sender.step()
+        with services.pool.connection() as conn:  # its lease runs out before the projection
+            conn.execute("UPDATE notify_dispatch SET lease_until = '-infinity'")
+
+        again = await sender.step()
+
+        assert again == 0
+        assert len([m for m in mailbox.received if account in str(m["Subject"])]) == 1
+
+
     def test_reading_the_same_events_again_requests_nothing_twice(
         self, services: Services, bot: Notifier
     ) -> None:

@@ -33,8 +33,11 @@ class NotificationStep:
     position: int = strawberry.field(description="Log position of the event.")
     status: NotificationStatus
     at: datetime
-    detail: str | None = strawberry.field(
-        description="The rule that asked for it, the gateway's id, or why it failed.")
+    detail: str | None = pd_field(
+        when=lambda root: root.status is NotificationStatus.FAILED,
+        description=f"The rule that asked for it, the gateway's id, or why it failed (a "
+        f"gateway's refusal may quote the address: {_PD})")
+    account_number: strawberry.Private[str]
 
 
 async def _history(root: Notification, info: strawberry.Info[Context, None]) -> list[
@@ -42,7 +45,8 @@ async def _history(root: Notification, info: strawberry.Info[Context, None]) -> 
     """Every step of the notification, in order."""
     rows = await info.context.read(read_steps, UUID(str(root.id)))
     return [NotificationStep(position=r.position, status=NotificationStatus(r.status), at=r.at,
-                             detail=r.detail) for r in rows]
+                             detail=r.detail, account_number=root.account_number)
+            for r in rows]
 
 
 @strawberry.type(description="A message the ledger sent (or could not send) a client.")
@@ -56,7 +60,9 @@ class Notification:
     recipient: str | None = pd_field(description=f"Address or number. {_PD}")
     subject: str = pd_field(description=f"As rendered. {_PD}")
     text: str = pd_field(description=f"As rendered. {_PD}")
-    reason: str | None = strawberry.field(description="Why not sent, or why it failed.")
+    reason: str | None = pd_field(
+        when=lambda root: root.status is NotificationStatus.FAILED,
+        description=f"Why not sent, or why it failed (a gateway's refusal: {_PD})")
     rule: str = strawberry.field(description="The rule that asked for it, e.g. survey.send.")
     trigger: str = strawberry.field(description="What it answers: interaction, appeal...")
     appeal_number: str | None
