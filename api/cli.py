@@ -67,7 +67,12 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         if not settings.secret_key:
             print(f"GraphQL: http://{host}:{port}/graphql  token: "
                   "ledger token --role operator --subject you", file=sys.stderr)
+        # uvicorn re-raises SIGINT/SIGTERM after its graceful shutdown; handled here as a no-op,
+        # so the process goes on to stop the threads and the embedded servers below.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: None)
         uvicorn.run(app, host=host, port=port, log_config=None)
+        log.info("stopping")
     return 0
 
 
