@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -126,9 +127,16 @@ class TestAppealLifecycle:
         self, ledger: LedgerClient, channel: Channel
     ) -> None:
         account = account_number()
-        number = walk_lifecycle(ledger, account, channel)[0]["appeal"]["number"]
+        payloads = walk_lifecycle(ledger, account, channel)
+        number, last = payloads[0]["appeal"]["number"], payloads[-1]["position"]
 
+        # the mutations waited for the appeal-status read model; the timeline follows on its own
         timeline = ledger.timeline(account)
+        for _ in range(100):
+            if timeline and timeline[0]["position"] >= last:
+                break
+            time.sleep(0.05)
+            timeline = ledger.timeline(account)
 
         lifecycle = {event for event, _, _ in STEPS}  # not the out-of-hours reply or SLA marks
         steps = [e for e in timeline if e["appealNumber"] == number and e["eventType"] in lifecycle]
