@@ -2,7 +2,9 @@
 
 The cut is by store time (each event's `timestamp`, set when it was stored), because an
 auditor asks "what did the ledger know at T", not "what had happened in the world by T".
-The aggregate's own event methods rebuild the appeals, so the state is the one decisions saw.
+The aggregate's own event methods rebuild the appeals, contacts and notices, so the state is
+the one decisions saw; SLA timers follow the same events (domain/sla_follow.py) and are shown
+as they stood at the cut: at `at`, or at the store time of the last event replayed.
 """
 
 from __future__ import annotations
@@ -13,48 +15,23 @@ from typing import Any
 
 import msgspec
 
+from domain import replay_parts as parts
 from domain.account import Account
-from domain.values import AccountKind, AppealForm, AppealStatus, AppealType, Channel, Direction
+from domain.calendar import BusinessCalendar
+from domain.replay_appeals import (
+    AppealState,
+    InteractionState,
+    SlaMarkState,
+    appeal_state,
+    interaction_state,
+    mark_state,
+)
+from domain.sla import DEFAULT_POLICY, SlaPolicy
+from domain.sla_follow import TimerFollower
+from domain.values import AccountKind
 
-
-class AppealState(msgspec.Struct, frozen=True, kw_only=True):
-    """An appeal as the replayed history made it (contact details left out: personal data)."""
-
-    number: str
-    channel: Channel
-    appeal_type: AppealType
-    form: AppealForm
-    received_at: datetime
-    status: AppealStatus
-    assignee: str | None
-    extended: bool
-    answered_at: datetime | None
-    reply_channel: Channel | None
-    has_contact: bool
-
-
-class InteractionState(msgspec.Struct, frozen=True, kw_only=True):
-    """A contact on any channel, without its free-text summary."""
-
-    interaction_id: str
-    channel: Channel
-    direction: Direction
-    occurred_at: datetime
-    operator: str | None
-    callback_at: datetime | None
-    meter_reading: bool
-
-
-class SlaMarkState(msgspec.Struct, frozen=True, kw_only=True):
-    """A recorded SLA warning or breach: the timers as the stream knows them."""
-
-    timer_id: str
-    kind: str
-    appeal_number: str | None
-    mark: str
-    """`at_risk` or `breached`."""
-    threshold: float | None
-    at: datetime
+__all__ = ["AccountState", "AppealState", "InteractionState", "ReplayedEvent", "SlaMarkState",
+           "replay_until"]
 
 
 class ReplayedEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -77,16 +54,24 @@ class AccountState(msgspec.Struct, frozen=True, kw_only=True):
     appeals: list[AppealState]
     interactions: list[InteractionState]
     sla_marks: list[SlaMarkState]
+    timers: list[parts.SlaTimerState]
+    contact_points: list[parts.ContactPointState]
+    """Their values are personal data."""
+    consents: list[parts.ConsentState]
+    notifications: list[parts.NotificationState]
     events: list[ReplayedEvent]
 
 
 def replay_until(
-    events: Iterable[Any], at: datetime | None = None, version: int | None = None
+    events: Iterable[Any], at: datetime | None = None, version: int | None = None,
+    policy: SlaPolicy = DEFAULT_POLICY, calendar: BusinessCalendar | None = None,
 ) -> AccountState | None:
-    """Replay events in version order, up to store time `at` and/or `version` inclusive.
+    """Replay events in version order, up to store time `at` and/or `version` inclusive;
+    timers follow `policy` on `calendar` (the ones the timers read model uses).
 
     None when the cut leaves nothing (the account was not yet known then)."""
     account: Account | None = None
+    timers = TimerFollower(policy, calendar or BusinessCalendar())
     notes: list[Any] = []
     for event in events:
         if (at is not None and event.timestamp > at) or (
@@ -94,17 +79,26 @@ def replay_until(
         ):
             break
         account = event.mutate(account)
+        assert account is not None  # only a stream's first event creates it
+        timers.apply(_type(event), event, account.appeals)
         notes.append(event)
-    return None if account is None else _state(account, notes, at)
+    return None if account is None else _state(account, notes, at, timers)
 
 
-def _state(account: Account, events: list[Any], at: datetime | None) -> AccountState:
+def _state(
+    account: Account, events: list[Any], at: datetime | None, timers: TimerFollower
+) -> AccountState:
+    named = [(_type(e), e) for e in events]
     return AccountState(
         number=account.number, kind=account.kind, version=account.version,
         recorded_at=events[-1].timestamp, as_of=at,
-        appeals=[_appeal(a) for a in account.appeals.values()],
-        interactions=[_interaction(e) for e in events if _is(e, "InteractionRecorded")],
-        sla_marks=[_mark(e) for e in events if _is(e, "SlaAtRisk", "SlaBreached")],
+        appeals=[appeal_state(a) for a in account.appeals.values()],
+        interactions=[interaction_state(e) for n, e in named if n == "InteractionRecorded"],
+        sla_marks=[mark_state(e) for n, e in named if n in ("SlaAtRisk", "SlaBreached")],
+        timers=parts.timers_at(timers.timers, at or events[-1].timestamp),
+        contact_points=parts.contact_points(account.contacts),
+        consents=parts.consents(account.contacts),
+        notifications=parts.notifications(account.notices, named),
         events=[
             ReplayedEvent(version=e.originator_version, event_type=_type(e),
                           recorded_at=e.timestamp)
@@ -115,34 +109,3 @@ def _state(account: Account, events: list[Any], at: datetime | None) -> AccountS
 
 def _type(event: Any) -> str:
     return type(event).__qualname__.rsplit(".", 1)[-1]
-
-
-def _is(event: Any, *names: str) -> bool:
-    return _type(event) in names
-
-
-def _appeal(appeal: Any) -> AppealState:
-    return AppealState(
-        number=appeal.number, channel=appeal.channel, appeal_type=appeal.appeal_type,
-        form=appeal.form, received_at=appeal.received_at, status=appeal.status,
-        assignee=appeal.assignee, extended=appeal.extended, answered_at=appeal.answered_at,
-        reply_channel=appeal.reply_channel, has_contact=appeal.contact is not None,
-    )
-
-
-def _interaction(event: Any) -> InteractionState:
-    return InteractionState(
-        interaction_id=str(event.interaction_id), channel=event.channel,
-        direction=event.direction, occurred_at=event.occurred_at, operator=event.operator,
-        callback_at=getattr(event, "callback_at", None),
-        meter_reading=event.meter_reading is not None,
-    )
-
-
-def _mark(event: Any) -> SlaMarkState:
-    breached = _is(event, "SlaBreached")
-    return SlaMarkState(
-        timer_id=event.timer_id, kind=event.kind, appeal_number=event.appeal_number,
-        mark="breached" if breached else "at_risk",
-        threshold=None if breached else event.threshold, at=event.at,
-    )
