@@ -15,6 +15,13 @@ from psycopg import Cursor
 from domain.appeal import TRANSITIONS, Action
 from domain.calendar import BusinessCalendar
 from domain.sla import DEFAULT_POLICY, CountedFrom, SlaPolicy, TimerRule
+from domain.sla_follow import (
+    CALLBACK_AGREED,
+    CALLBACK_MADE,
+    pause_or_resume,
+    stop_if_named,
+    timer_id,
+)
 from domain.sla_timer import Mark, Timer
 from domain.values import AppealForm, AppealStatus, AppealType, Channel, Direction
 from projections.base import LoggedEvent, event_time
@@ -29,10 +36,6 @@ _STEPS = {
     "AppealClosed": Action.CLOSE,
     "AppealLeftWithoutConsideration": Action.LEAVE_WITHOUT_CONSIDERATION,
 }
-_MET_BY_ANY = ("AppealAnswered", "AppealClosed")
-_CANCELLED_BY_ANY = ("AppealLeftWithoutConsideration",)
-CALLBACK_AGREED, CALLBACK_MADE = "CallbackAgreed", "CallbackMade"
-"""A contact with an agreed moment starts call-back timers; a later outbound one meets them."""
 
 
 class SlaTimersProjection:
@@ -145,27 +148,14 @@ class SlaTimersProjection:
 
     def _stop_if_named(self, timer: Timer, event_name: str, at: datetime) -> bool:
         """Stop the timer if its rule (or, for any appeal, the final steps) name the event."""
-        rule = self._rules.get(timer.kind)
-        stops, cancels = (rule.stops_on, rule.cancelled_on) if rule else ((), ())
-        if event_name in stops or (event_name in _MET_BY_ANY and event_name not in cancels):
-            timer.stop(at, met=True, calendar=self.calendar)
-        elif event_name in cancels or event_name in _CANCELLED_BY_ANY:
-            timer.stop(at, met=False, calendar=self.calendar)
-        else:
-            return False
-        return True
+        return stop_if_named(timer, self._rules.get(timer.kind), event_name, at, self.calendar)
 
     def _pause_or_resume(self, timer: Timer, status: str, at: datetime) -> None:
-        rule = self._rules.get(timer.kind)
-        if rule is not None and status in rule.pauses_in:
-            timer.pause(at)
-        else:
-            timer.resume(at, self.calendar)
+        pause_or_resume(timer, self._rules.get(timer.kind), status, at, self.calendar)
 
     def _timer(
         self, subject: str, rule: TimerRule, logged: LoggedEvent, started: datetime,
         agreed_at: datetime | None = None,
     ) -> Timer:
-        timer_id = f"{subject}/{rule.id}/{logged.event.originator_version}"
-        return Timer.start(
-            timer_id, rule, self.policy.version, started, self.calendar, agreed_at)
+        return Timer.start(timer_id(subject, rule, logged.event.originator_version), rule,
+                           self.policy.version, started, self.calendar, agreed_at)
