@@ -21,6 +21,7 @@ from adapters.migrate import apply_migrations
 from adapters.nats.publisher import NatsEventPublisher
 from adapters.nats.streams import Subjects
 from adapters.nats.workers import Worker, start_workers_thread
+from adapters.pd_key_rotation import check_master_keys
 from adapters.pd_keys import PdKeyStore
 from adapters.pd_mapper import key_store
 from adapters.personal_data import AccessRecorder
@@ -191,6 +192,8 @@ class Services:
 
 def build(url: str, settings: Settings, pool_size: int = 20) -> Services:
     """Wire the ledger and its read models onto a prepared database."""
+    keys = key_store(url)
+    check_master_keys(url, keys.masters)  # a wrong master key stops the process here
     pool = open_pool(url, size=pool_size)
     calendar = BusinessCalendar(settings.timezone)
     ledger = Ledger(
@@ -201,5 +204,5 @@ def build(url: str, settings: Settings, pool_size: int = 20) -> Services:
     return Services(
         url=url, pool=pool, ledger=ledger, committer=GroupCommitter(ledger),
         projections=all_projections(settings), calendar=calendar,
-        keys=key_store(url), audit=AccessRecorder(ledger),
+        keys=keys, audit=AccessRecorder(ledger),
     )

@@ -4,6 +4,8 @@ A key is made on the first write of personal data (INSERT ... ON CONFLICT), dest
 erasure, and made anew (next generation) by a later write. A cached key is trusted for
 `ttl` seconds: an erasure in this process drops it at once, one in another process is seen
 within the TTL. A missing key of live data is an error; a destroyed one reads as erased.
+Keys are stored wrapped by the master key (adapters/master_key.py) and unwrapped only in
+process memory, by `_data_key`, which every read path uses.
 """
 
 from __future__ import annotations
@@ -21,13 +23,20 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
+from adapters.master_key import MasterKeys, master_keys
+from adapters.settings import get_settings
+
 _UPSERT = (
-    "INSERT INTO pd_keys (account_id, generation, key) VALUES (%s, 1, %s)"
+    "INSERT INTO pd_keys (account_id, generation, key, master_key_id) VALUES (%s, 1, %s, %s)"
     " ON CONFLICT (account_id) DO UPDATE SET generation = pd_keys.generation + 1,"
-    " key = EXCLUDED.key, created_at = now() WHERE pd_keys.key IS NULL"
-    " RETURNING generation, key"
+    " key = EXCLUDED.key, master_key_id = EXCLUDED.master_key_id, created_at = now()"
+    " WHERE pd_keys.key IS NULL RETURNING generation, key, master_key_id"
 )
-_SELECT = "SELECT generation, key FROM pd_keys WHERE account_id = %s"
+_SELECT = "SELECT generation, key, master_key_id FROM pd_keys WHERE account_id = %s"
+_WRAP = (  # a key stored before wrapping, wrapped in place unless erased or changed meanwhile
+    "UPDATE pd_keys SET key = %s, master_key_id = %s"
+    " WHERE account_id = %s AND key = %s AND master_key_id IS NULL"
+)
 _DESTROY = (
     "UPDATE pd_keys SET key = NULL, erased_at = now(), ground = %s"
     " WHERE account_id = %s AND key IS NOT NULL RETURNING generation"
@@ -50,8 +59,13 @@ class DataKey:
 class PdKeyStore:
     """The `pd_keys` table of one database, with a small time-limited cache."""
 
-    def __init__(self, url: str, ttl: float = 5.0, capacity: int = 100_000) -> None:
+    def __init__(
+        self, url: str, ttl: float = 5.0, capacity: int = 100_000,
+        masters: MasterKeys | None = None,
+    ) -> None:
         self._url = url
+        self.masters = masters or master_keys(get_settings())
+        """The master keys that wrap this table's keys."""
         self._ttl = ttl
         self._capacity = capacity
         self._cache: OrderedDict[UUID, DataKey] = OrderedDict()
@@ -63,12 +77,12 @@ class PdKeyStore:
         cached = self._cached(account_id)
         if cached is not None and cached.cipher is not None:
             return cached
+        master_id, wrapped = self.masters.wrap(account_id, AESGCM.generate_key(256))
         with self._connection() as conn:
-            row = conn.execute(_UPSERT, (account_id, AESGCM.generate_key(256))).fetchone()
-            if row is None:  # a live key was there already
-                row = conn.execute(_SELECT, (account_id,)).fetchone()
-        assert row is not None and row[1] is not None
-        return self._remember(account_id, DataKey(row[0], AESGCM(bytes(row[1]))))
+            row = conn.execute(_UPSERT, (account_id, wrapped, master_id)).fetchone()
+        if row is None:  # a live key was there already
+            return self._fetch(account_id)
+        return self._remember(account_id, self._data_key(account_id, row))
 
     def for_read(self, account_id: UUID, generation: int) -> AESGCM | None:
         """The cipher of a key generation; None when it was destroyed (erased)."""
@@ -105,8 +119,26 @@ class PdKeyStore:
             row = conn.execute(_SELECT, (account_id,)).fetchone()
         if row is None:
             raise MissingKeyError(f"no data key for {account_id}: its personal data is unreadable")
-        cipher = None if row[1] is None else AESGCM(bytes(row[1]))
-        return self._remember(account_id, DataKey(row[0], cipher))
+        key = self._data_key(account_id, row)
+        if row[1] is not None and row[2] is None:
+            self._wrap_legacy(account_id, bytes(row[1]))
+        return self._remember(account_id, key)
+
+    def _data_key(self, account_id: UUID, row: tuple[Any, ...]) -> DataKey:
+        """A (generation, stored key, master id) row as a usable key: unwrapped in memory only.
+
+        Raises MasterKeyError when the configured master keys cannot unwrap it."""
+        generation, stored, master_id = row[0], row[1], row[2]
+        if stored is None:
+            return DataKey(generation, None)
+        return DataKey(generation, AESGCM(self.masters.unwrap(account_id, master_id,
+                                                              bytes(stored))))
+
+    def _wrap_legacy(self, account_id: UUID, raw: bytes) -> None:
+        """Wrap a key stored before envelope encryption, the first time it is read."""
+        master_id, wrapped = self.masters.wrap(account_id, raw)
+        with self._connection() as conn:
+            conn.execute(_WRAP, (wrapped, master_id, account_id, raw))
 
     def _cached(self, account_id: UUID) -> DataKey | None:
         with self._lock:

@@ -67,6 +67,12 @@ class Settings:
     pd_audit_timeout_seconds: float = 5.0
     """LEDGER_PD_AUDIT_TIMEOUT_SECONDS: how long a response waits for its access record to be
     stored; past it the personal data is withheld (default 5)."""
+    master_key: str | None = None
+    """LEDGER_MASTER_KEY: base64 of 32 bytes; wraps every personal-data key. Unset means a key
+    file made once in the data dir (mode 0600; docs/personal-data.md)."""
+    master_keys_previous: tuple[str, ...] = ()
+    """LEDGER_MASTER_KEY_PREVIOUS: comma-separated earlier master keys, still accepted to unwrap
+    during a rotation until `ledger keys rewrap` has moved every key under the current one."""
     max_query_depth: int = 10
     """LEDGER_MAX_QUERY_DEPTH: deepest selection nesting a GraphQL operation may have
     (default 10)."""
@@ -168,6 +174,9 @@ def load_settings() -> Settings:
         checkpoint_seconds=float(_env("CHECKPOINT_SECONDS", "300") or 300),
         pd_key_cache_seconds=float(_env("PD_KEY_CACHE_SECONDS", "5") or 5),
         pd_audit_timeout_seconds=float(_env("PD_AUDIT_TIMEOUT_SECONDS", "5") or 5),
+        master_key=_env("MASTER_KEY"),
+        master_keys_previous=tuple(k for k in (_env("MASTER_KEY_PREVIOUS", "") or "").split(",")
+                                   if k.strip()),
         max_query_depth=int(_env("MAX_QUERY_DEPTH", "10") or 10),
         max_query_tokens=int(_env("MAX_QUERY_TOKENS", "2000") or 2000),
         max_query_aliases=int(_env("MAX_QUERY_ALIASES", "30") or 30),

@@ -23,6 +23,7 @@ from adapters.notify.service import notify_workers, start_notify_threads
 from adapters.settings import Settings, get_settings
 from api.auth import Role, TokenKeys, local_secret
 from api.cli_audit import add_audit_commands
+from api.cli_keys import add_keys_commands
 from api.cli_notify import add_notify_commands
 from api.cli_sla import add_sla_commands
 from api.logs import configure_logging
@@ -177,6 +178,7 @@ def parser() -> argparse.ArgumentParser:
     add_sla_commands(sub)
     add_notify_commands(sub)
     add_audit_commands(sub, rebuild_parser)
+    add_keys_commands(sub)
     return main
 
 

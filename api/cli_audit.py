@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from adapters.bootstrap import Services, build, database_url, nats_url, prepare_database
 from adapters.checkpoint_check import Anchor
-from adapters.export import export
+from adapters.export_audit import AccessNotRecordedError, AuditedExport
 from adapters.export_verify import verify_file
 from adapters.log_scan import events_table
 from adapters.nats.checkpoints import published_anchor
@@ -75,11 +75,16 @@ def export_events(args: argparse.Namespace, settings: Settings) -> int:
     stream_id = None if args.all else account_stream_id(args.account)
     with _services(settings) as services, tqdm(unit="event", desc="export",
                                                file=sys.stderr) as bar:
-        ledger = services.ledger
-        trailer = export(services.url, events_table(ledger), ledger.mapper, sys.stdout.buffer,
-                         stream_id, args.start, args.end, bar.update)
+        ledger, audited = services.ledger, AuditedExport(services.audit, cli_reader(args.purpose))
+        try:  # the accounts are recorded before anything is written
+            trailer = audited.run(services.url, events_table(ledger), ledger.mapper,
+                                  sys.stdout.buffer, stream_id, args.start, args.end, bar.update)
+        except AccessNotRecordedError as error:
+            print(f"ledger export: the access could not be recorded, nothing exported: {error}",
+                  file=sys.stderr)
+            return 1
     covered = trailer.checkpoint
-    print(f"exported {trailer.events} events; " + (
+    print(f"exported {trailer.events} events of {audited.recorded} accounts (access recorded); " + (
         f"proof against the checkpoint of position {covered.position}, root {covered.root}"
         if covered else trailer.note or "no checkpoint"), file=sys.stderr)
     return 0
@@ -146,6 +151,8 @@ def add_audit_commands(
     which.add_argument("--all", action="store_true")
     p.add_argument("--from", dest="start", type=instant, help="store time, with offset")
     p.add_argument("--to", dest="end", type=instant, help="store time, with offset")
+    p.add_argument("--purpose", default="audit:export",
+                   help="why the accounts' events are taken; recorded with each access")
     p.set_defaults(run=export_events)
     p = sub.add_parser("verify", help="check hash chains and checkpoints")
     p.add_argument("account", nargs="?")

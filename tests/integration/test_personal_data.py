@@ -77,12 +77,13 @@ def key_lost(services: Services, stream: UUID) -> Iterator[None]:
     with services.pool.connection() as conn:
         row = conn.execute("DELETE FROM pd_keys WHERE account_id = %s RETURNING *",
                            (stream,)).fetchone()
+    assert row is not None
     services.keys.forget()
     try:
         yield
     finally:
         with services.pool.connection() as conn:
-            conn.execute("INSERT INTO pd_keys VALUES (%s, %s, %s, %s, %s, %s)", row)
+            conn.execute(f"INSERT INTO pd_keys VALUES ({', '.join(['%s'] * len(row))})", row)
         services.keys.forget()
 
 
