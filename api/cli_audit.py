@@ -14,7 +14,14 @@ from pathlib import Path
 import msgspec
 from tqdm import tqdm
 
-from adapters.bootstrap import Services, build, database_url, nats_url, prepare_database
+from adapters.bootstrap import (
+    Services,
+    build,
+    database_url,
+    nats_url,
+    prepare_database,
+    sla_policy,
+)
 from adapters.checkpoint_check import Anchor
 from adapters.export_audit import AccessNotRecordedError, AuditedExport
 from adapters.export_verify import verify_file
@@ -51,11 +58,13 @@ def instant(text: str) -> datetime:
 
 
 def replay(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the account's state as of a store time or version, and the events behind it."""
+    """Print the account's state as of a store time or version (appeals, SLA timers, contacts
+    and consents, notifications), and the events behind it."""
     with _services(settings) as services:
         stream = services.ledger.repository.event_store.get(account_stream_id(args.account))
         events = list(stream)
-        state = replay_until(events, at=args.as_of, version=args.version)
+        state = replay_until(events, at=args.as_of, version=args.version,
+                             policy=sla_policy(settings), calendar=services.calendar)
         if state is not None:  # personal data is printed: its access is recorded first
             services.audit.record(cli_reader(args.purpose),
                                   {args.account: fields_shown(events[: state.version])})

@@ -139,6 +139,11 @@ class TestAsOf:
         assert printed["state"]["appeals"][0]["status"] == "assigned"
         assert [e["type"] for e in printed["events"]] == [
             "Opened", "InteractionRecorded", "AppealRegistered", "AppealAssigned"]
+        # registered Monday, assigned Tuesday: in term; the letter's answer and the call's
+        # survey were overdue long before this run, though no clock recorded it
+        assert {t["kind"]: t["state"] for t in printed["state"]["timers"]} == {
+            "survey.send": "breached", "written.registration": "met",
+            "written.answer": "breached"}
 
 
 class TestOldShapes:
