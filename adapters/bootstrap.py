@@ -34,6 +34,7 @@ from domain.sla import DEFAULT_POLICY, SlaPolicy, load_policy
 from projections.appeal_status import AppealStatusProjection
 from projections.base import Projection
 from projections.campaigns import CampaignsProjection
+from projections.contact_links import ContactLinksProjection
 from projections.notifications import NotificationsProjection
 from projections.pd_audit import PdAuditProjection
 from projections.sla_timers import SlaTimersProjection
@@ -51,7 +52,7 @@ def all_projections(settings: Settings | None = None) -> dict[str, Projection]:
     )
     return {p.name: p for p in (
         TimelineProjection(), AppealStatusProjection(), sla, PdAuditProjection(),
-        NotificationsProjection(), CampaignsProjection())}
+        NotificationsProjection(), CampaignsProjection(), ContactLinksProjection())}
 
 
 def sla_policy(settings: Settings | None) -> SlaPolicy:

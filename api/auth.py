@@ -36,6 +36,8 @@ ACCESS: dict[str, frozenset[Role]] = {
     "appeal": _READERS | {_R.INTEGRATION},
     "appeals": _READERS,
     "recordInteraction": _CHANNELS,
+    "recordUnidentifiedInteraction": _CHANNELS,
+    "linkContact": _WORKERS,
     "registerAppeal": _CHANNELS,
     "assignAppeal": _WORKERS,
     "requestClarification": _WORKERS,

@@ -110,6 +110,9 @@ class Account(Aggregate):
     class PersonalDataErased(pd.PersonalDataErased):
         """Stored as Account.PersonalDataErased."""
 
+    class LinkedToAccount(ev.LinkedToAccount):
+        """Stored as Account.LinkedToAccount (unidentified contacts only)."""
+
     @staticmethod
     def create_id(number: str, kind: AccountKind = AccountKind.INDIVIDUAL) -> UUID:
         """The stream id follows from the account number, so any channel can find it."""
@@ -124,6 +127,7 @@ class Account(Aggregate):
         self.sla_marks: set[str] = set()
         self.contacts = ContactBook()
         self.notices: dict[UUID, nt.Notice] = {}
+        self.linked_to: str | None = None
 
     # -- interactions -------------------------------------------------------------
 
@@ -600,6 +604,22 @@ class Account(Aggregate):
         self, *, notification_id: UUID, at: datetime, reason: str, bounced: bool
     ) -> None:
         self.notices[notification_id].status = nt.S.FAILED
+
+    # -- unidentified contacts (domain/unidentified.py) -----------------------------------
+
+    def link_to_account(self, account_number: str, at: datetime, by: str) -> bool:
+        """Tie an unidentified contact's stream to a client's account; the same link, once."""
+        if self.kind is not AccountKind.UNIDENTIFIED:
+            raise ValidationError(f"{self.number} is an account, not an unidentified contact",
+                                  field="contactRef")
+        if self.linked_to == account_number:
+            return False
+        self._linked_to_account(account_number=account_number, at=at, by=by)
+        return True
+
+    @event(LinkedToAccount)
+    def _linked_to_account(self, *, account_number: str, at: datetime, by: str) -> None:
+        self.linked_to = account_number
 
     def open_appeals(self) -> list[Appeal]:
         """Appeals still in work."""

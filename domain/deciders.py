@@ -11,6 +11,7 @@ from domain import commands as c
 from domain.account import Account
 from domain.errors import NotFoundError, ValidationError
 from domain.notification_deciders import NOTIFICATION_DECIDERS
+from domain.unidentified_deciders import UNIDENTIFIED_DECIDERS
 
 if TYPE_CHECKING:
     from domain.ledger import Ledger, Outcome, Request
@@ -148,5 +149,6 @@ DECIDERS: dict[type[c.Command], Callable[[Ledger, Account, Request], Decision]] 
     c.MarkSlaBreached: mark_sla,
     c.ErasePersonalData: erase_personal_data,
     **NOTIFICATION_DECIDERS,
+    **UNIDENTIFIED_DECIDERS,
 }
 """Command type -> decider: the table a newcomer reads to follow a command to its event."""

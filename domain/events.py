@@ -265,6 +265,16 @@ class SurveyNotSent(SurveyEvent):
     reason: str
 
 
+class LinkedToAccount(Aggregate.Event):
+    """An unidentified contact's stream is found to be this account's client; a later link
+    to another account corrects it (the latest link holds)."""
+
+    account_number: str
+    at: datetime
+    by: str
+    personal_fields: ClassVar[tuple[str, ...]] = ()
+
+
 EVENT_CLASSES: tuple[type[Aggregate.Event], ...] = (
     AccountOpened,
     InteractionRecorded,
@@ -290,5 +300,6 @@ EVENT_CLASSES: tuple[type[Aggregate.Event], ...] = (
     NotificationFailed,
     SurveySent,
     SurveyNotSent,
+    LinkedToAccount,
 )
 """Every event type the transcoder must round-trip."""

@@ -9,8 +9,9 @@ from domain.errors import ValidationError
 
 LEDGER_NAMESPACE = UUID("6f1c4f1e-2b7a-5d0e-9a53-3c0c7a1e8b42")
 
-ACCOUNT_NUMBER_PATTERN = r"^[0-9]{6,20}$"
-"""A personal account (лицевой счёт) or contract number: 6 to 20 digits (6 = contract uid)."""
+ACCOUNT_NUMBER_PATTERN = r"^(?:[0-9]{6,20}|U-[0-9a-f]{16})$"
+"""A personal account (лицевой счёт) or contract number: 6 to 20 digits (6 = contract uid);
+or an unidentified contact's stream, `U-` and 16 hex digits (domain/unidentified.py)."""
 
 _ACCOUNT_NUMBER = re.compile(ACCOUNT_NUMBER_PATTERN)
 APPEAL_NUMBER_PATTERN = r"^[0-9]{4}-[0-9]{6,}$"
@@ -20,7 +21,8 @@ def check_account_number(number: str, field: str = "accountNumber") -> str:
     """The account number as stored, or a validation error naming the field."""
     if not _ACCOUNT_NUMBER.match(number):
         raise ValidationError(
-            f"account number must be 6 to 20 digits, got {number!r}", field=field
+            f"account number must be 6 to 20 digits (or an unidentified contact's U-…"
+            f" reference), got {number!r}", field=field
         )
     return number
 

@@ -24,7 +24,9 @@ from domain.calendar import BusinessCalendar
 from domain.deciders import DECIDERS, Decision
 from domain.errors import ConflictError, LedgerError, NotFoundError
 from domain.identity import account_stream_id
-from domain.values import INTERACTIVE_CHANNELS, AccountKind, Channel
+from domain.unidentified import open_stream
+from domain.unidentified_commands import ContactCommand
+from domain.values import INTERACTIVE_CHANNELS, Channel
 from domain.working_hours import ONLINE_OFFICE, ServiceHours, is_open, next_opening
 
 MAX_ATTEMPTS = 10
@@ -152,10 +154,13 @@ class Ledger(Application[UUID]):
         if isinstance(command, c.AccountCommand):
             account_id = account_stream_id(command.account_number)
             account = accounts.get(account_id) or self._load(account_id, fresh)
-            if account is None:
-                kind = command.account_kind or _kind_of(command.account_number)
-                account = Account(number=command.account_number, kind=kind)
-            return account
+            return account or open_stream(command)
+        if isinstance(command, ContactCommand):
+            contact_id = account_stream_id(command.contact_ref)
+            contact = accounts.get(contact_id) or self._load(contact_id, fresh)
+            if contact is None:
+                raise NotFoundError(f"unidentified contact {command.contact_ref} not found")
+            return contact
         assert isinstance(command, c.AppealCommand)
         located = self.numbers.locate(command.appeal_number)
         found = None if located is None else accounts.get(located) or self._load(located)
@@ -199,7 +204,3 @@ def _stream_of(command: c.Command) -> UUID | None:
     except LedgerError:
         return None
 
-
-def _kind_of(number: str) -> AccountKind:
-    """A six-digit number is a legal entity's contract uid (УИД); longer ones are personal."""
-    return AccountKind.LEGAL_ENTITY if len(number) == 6 else AccountKind.INDIVIDUAL

@@ -35,11 +35,13 @@ class Direction(StrEnum):
 
 
 class AccountKind(StrEnum):
-    """Individual (лицевой счёт), legal entity or sole trader (договор)."""
+    """Individual (лицевой счёт), legal entity or sole trader (договор); or a person not yet
+    known as a client, whose stream is keyed by their contact (domain/unidentified.py)."""
 
     INDIVIDUAL = "individual"
     LEGAL_ENTITY = "legal_entity"
     SOLE_TRADER = "sole_trader"
+    UNIDENTIFIED = "unidentified"
 
 
 class AppealType(StrEnum):

@@ -12,6 +12,7 @@ from psycopg.types.json import Jsonb
 
 from domain.access_audit import AUDIT_EVENT_TYPES
 from projections.base import LoggedEvent, camelized, event_time, payload
+from projections.contact_links import linked_contacts
 from projections.pd_erasure import erase_timeline
 
 _SUMMARIES = {
@@ -39,6 +40,7 @@ _SUMMARIES = {
     "NotificationFailed": "Уведомление не доставлено",
     "SurveySent": "Отправлен опрос о качестве обслуживания",
     "SurveyNotSent": "Опрос о качестве обслуживания не отправлен",
+    "LinkedToAccount": "Обратившийся определён как клиент лицевого счёта",
 }
 """What an operator reads for each event type (an interaction shows its own summary)."""
 PERSONAL_SUMMARIES = frozenset({"InteractionRecorded", "AppealRegistered"})
@@ -96,13 +98,17 @@ def _summary(kind: str, data: dict[str, Any]) -> str:
 def read_timeline(
     conn: Connection[Any], account_number: str, first: int, before: int | None
 ) -> list[TimelineEntry]:
-    """Up to `first` entries of an account older than position `before`, newest first."""
+    """Up to `first` entries of an account older than position `before`, newest first,
+    with those of the unidentified contacts linked to it (projections/contact_links.py)."""
+    linked = linked_contacts(conn, account_number)
+    which = "account_number = ANY(%s)" if linked else "account_number = %s"  # keeps the index
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
             "SELECT position, account_number, event_type, occurred_at, channel, appeal_number,"
-            " summary, actor, details FROM timeline_entries WHERE account_number = %s"
+            f" summary, actor, details FROM timeline_entries WHERE {which}"
             " AND position < %s ORDER BY position DESC LIMIT %s",
-            (account_number, before if before is not None else 2**62, first),
+            ([account_number, *linked] if linked else account_number,
+             before if before is not None else 2**62, first),
         ).fetchall()
     return [TimelineEntry(**row) for row in rows]
 

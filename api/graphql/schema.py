@@ -8,6 +8,10 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from api.graphql.accounts.mutations.interaction_record import record_interaction
+from api.graphql.accounts.mutations.unidentified import (
+    link_contact,
+    record_unidentified_interaction,
+)
 from api.graphql.accounts.queries import AccountQueries
 from api.graphql.accounts.subscriptions import AccountSubscriptions
 from api.graphql.appeals.mutations import AppealMutations
@@ -27,6 +31,11 @@ class AccountMutations:
     record_interaction = strawberry.mutation(
         record_interaction, description="Record a contact on any channel."
     )
+    record_unidentified_interaction = strawberry.mutation(
+        record_unidentified_interaction, description="Record a contact from someone with no "
+        "account known yet, in the stream of their phone or e-mail.")
+    link_contact = strawberry.mutation(
+        link_contact, description="Link an unidentified contact's stream to a client's account.")
 
 
 Query = merge_types("Query", (AccountQueries, AppealQueries, SlaQueries, PersonalDataQueries,

@@ -36,7 +36,8 @@ class TimelineEntry:
     details: JSON = pd_details_field(
         event_type=lambda root: root.event_type,
         description="The event's own fields (personal ones need a purpose).")
-    account_number: strawberry.Private[str]
+    account_number: str = strawberry.field(description="The stream the entry is from: the "
+                                           "account, or an unidentified contact linked to it.")
 
     @classmethod
     def of(cls, row: Row) -> TimelineEntry:
