@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -63,7 +64,7 @@ def register_appeal(ledger: Ledger, account: Account, request: Request) -> Decis
     known = account.known_reference("appeal", cmd.channel, cmd.external_id)
     if known is not None:
         return Decision(account.id, account.number, appeal_number=known, duplicate=True)
-    number = ledger.allocate_appeal_number(request, account, cmd.received_at.year)
+    number = ledger.allocate_appeal_number(request, account, office_year(ledger, cmd.received_at))
     account.register_appeal(
         appeal_number=number, form=cmd.form, channel=cmd.channel, appeal_type=cmd.type,
         received_at=cmd.received_at, subject=cmd.subject, text=cmd.text, contact=cmd.contact,
@@ -74,6 +75,14 @@ def register_appeal(ledger: Ledger, account: Account, request: Request) -> Decis
     if taken_up_at is not None:
         account.reply_out_of_hours(number, taken_up_at, cmd.received_at)
     return Decision(account.id, account.number, appeal_number=number)
+
+
+def office_year(ledger: Ledger, received_at: datetime) -> int:
+    """An appeal number's year is the office's calendar year: a letter stamped 23:30 UTC on
+    31 December is received on 1 January in Moscow, whatever offset the channel wrote."""
+    if ledger.calendar is None:
+        return received_at.year
+    return received_at.astimezone(ledger.calendar.tz).year
 
 
 def mark_sla(ledger: Ledger, account: Account, request: Request) -> Decision:
