@@ -96,7 +96,8 @@ class Account:
     )
     as_of: AccountState = strawberry.field(
         resolver=as_of, description="Auditor: the state replayed from the log as the ledger "
-        "knew it at store time `at` (and no later than stream `version`, if given).",
+        "knew it at store time `at` and/or at stream `version` (the earlier cut): appeals, "
+        "SLA timers, contacts and consents, notifications.",
     )
     notifications: NotificationConnection = strawberry.field(
         resolver=account_notifications, description="Every message the ledger sent the "

@@ -8,9 +8,10 @@ from typing import Any, Protocol
 import anyio.to_thread
 import strawberry
 
+from adapters.bootstrap import sla_policy
 from api.graphql.audit.types import AccountState
 from api.graphql.context import Context
-from domain.errors import NotFoundError
+from domain.errors import NotFoundError, ValidationError
 from domain.identity import account_stream_id
 from domain.replay import replay_until
 
@@ -22,17 +23,23 @@ class Numbered(Protocol):
 
 
 async def as_of(
-    root: Numbered, info: strawberry.Info[Context, None], at: datetime,
+    root: Numbered, info: strawberry.Info[Context, None], at: datetime | None = None,
     version: int | None = None,
 ) -> AccountState:
-    """The state as the ledger knew it at `at` (and no later than `version`, if given)."""
+    """The state as the ledger knew it at `at` and/or at stream `version` (the earlier cut);
+    its timers follow the SLA policy and calendar the timers read model uses."""
     info.context.require("asOf")
-    store = info.context.services.ledger.repository.event_store
+    if at is None and version is None:
+        raise ValidationError("give at, version or both: where the replay stops", "at")
+    services = info.context.services
+    store = services.ledger.repository.event_store
 
     def events() -> list[Any]:
         return list(store.get(account_stream_id(root.number)))
 
-    state = replay_until(await anyio.to_thread.run_sync(events), at=at, version=version)
+    state = replay_until(await anyio.to_thread.run_sync(events), at=at, version=version,
+                         policy=sla_policy(info.context.settings), calendar=services.calendar)
     if state is None:
-        raise NotFoundError(f"account {root.number} was not in the ledger at {at.isoformat()}")
+        cut = f"at {at.isoformat()}" if at else f"by version {version}"
+        raise NotFoundError(f"account {root.number} was not in the ledger {cut}")
     return AccountState.of(state)

@@ -7,6 +7,13 @@ from datetime import datetime
 import strawberry
 from msgspec.structs import asdict
 
+from api.graphql.audit.as_of_parts import (
+    ConsentState,
+    ContactPointState,
+    NotificationState,
+    SlaTimerState,
+    contact_point,
+)
 from api.graphql.enums import AccountKind, AppealForm, AppealStatus, AppealType, Channel, Direction
 from domain import replay as r
 
@@ -74,6 +81,11 @@ class AccountState:
     appeals: list[AppealState]
     interactions: list[InteractionState]
     sla_marks: list[SlaMarkState]
+    timers: list[SlaTimerState] = strawberry.field(
+        description="Every SLA timer the stream implies, in its state at the cut.")
+    contact_points: list[ContactPointState]
+    consents: list[ConsentState] = strawberry.field(description="Per channel.")
+    notifications: list[NotificationState]
     events: list[ReplayedEvent]
 
     @classmethod
@@ -85,5 +97,9 @@ class AccountState:
             appeals=[AppealState.of(a) for a in state.appeals],
             interactions=[InteractionState(**asdict(i)) for i in state.interactions],
             sla_marks=[SlaMarkState(**asdict(m)) for m in state.sla_marks],
+            timers=[SlaTimerState.of(t) for t in state.timers],
+            contact_points=[contact_point(c, state.number) for c in state.contact_points],
+            consents=[ConsentState(**asdict(c)) for c in state.consents],
+            notifications=[NotificationState.of(n, state.number) for n in state.notifications],
             events=[ReplayedEvent(**asdict(e)) for e in state.events],
         )
