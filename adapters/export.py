@@ -30,13 +30,18 @@ def export(
     url: str, table: sql.Composable, mapper: Mapper[UUID], out: IO[bytes],
     stream_id: UUID | None = None, start: datetime | None = None, end: datetime | None = None,
     progress: Callable[[int], object] | None = None,
+    on_lines: Callable[[list[ExportedEvent]], object] | None = None,
 ) -> Trailer:
-    """Write the events (of one stream, or all) stored from `start` to `end`, then the trailer."""
+    """Write the events (of one stream, or all) stored from `start` to `end`, then the trailer;
+    `on_lines` sees each batch of lines (adapters/export_audit.py: whose events they are)."""
     with psycopg.connect(url) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         count, last = 0, 0
         for batch in _batches(conn, table, stream_id):
-            for line in _lines(batch, mapper, start, end):
+            lines = _lines(batch, mapper, start, end)
+            if on_lines is not None:
+                on_lines(lines)
+            for line in lines:
                 out.write(encoder.encode(line) + b"\n")
                 count, last = count + 1, line.position
             if progress is not None:

@@ -10,7 +10,9 @@ from contextlib import ExitStack
 import msgspec
 from tqdm import tqdm
 
-from adapters.bootstrap import build, database_url, prepare_database
+from adapters.bootstrap import Services, build, database_url, prepare_database
+from adapters.bulk_access import record_rebuild
+from adapters.log_scan import events_table
 from adapters.settings import Settings
 from adapters.shadow import ShadowRebuild
 from adapters.table_diff import TableDiff
@@ -27,6 +29,7 @@ def rebuild_beside(args: argparse.Namespace, settings: Settings) -> int:
         stack.callback(services.close)
         shadow = ShadowRebuild(url, services.ledger, services.projections[args.name])
         stack.callback(shadow.close)
+        _record(url, services, args.name)
         shadow.create()
         with tqdm(unit="event", desc=f"rebuild {args.name} in {shadow.schema}",
                   file=sys.stderr) as bar:
@@ -42,6 +45,23 @@ def rebuild_beside(args: argparse.Namespace, settings: Settings) -> int:
                   f" are in {shadow.retired}")
             return 0
         return 0 if same else 1
+
+
+def audit_rebuild(name: str, settings: Settings) -> int:
+    """Record the rebuild's accesses before the read model is emptied (in-place rebuild)."""
+    with ExitStack() as stack:
+        url = database_url(settings, stack)
+        prepare_database(url, settings.db_schema)
+        services = build(url, settings, pool_size=2)
+        stack.callback(services.close)
+        return _record(url, services, name)
+
+
+def _record(url: str, services: Services, name: str) -> int:
+    """A rebuild decodes every account's personal data: one access per account, recorded
+    (batched) before anything is rebuilt; if they cannot be stored, nothing is."""
+    return record_rebuild(url, events_table(services.ledger), services.ledger.mapper,
+                          services.audit, name)
 
 
 def render(name: str, position: int, diffs: list[TableDiff]) -> str:
@@ -74,6 +94,7 @@ def add_rebuild_options(rebuild: argparse.ArgumentParser) -> None:
     def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.check or args.swap:
             return rebuild_beside(args, settings)
+        audit_rebuild(args.name, settings)
         return in_place(args, settings)
 
     rebuild.set_defaults(run=run)
