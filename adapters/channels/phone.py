@@ -12,6 +12,9 @@ from adapters.channels.base import (
     meter_summary,
 )
 from domain import commands as c
+from domain.errors import ValidationError
+from domain.unidentified import UnidentifiedContact
+from domain.unidentified_commands import RecordUnidentifiedInteraction
 from domain.values import Channel, Direction, MeterReading
 
 _CALL = {Direction.INBOUND: "Входящий звонок", Direction.OUTBOUND: "Исходящий звонок"}
@@ -99,5 +102,36 @@ class CallbackAgreed(ChannelMessage, frozen=True, kw_only=True, tag="callback_ag
         )]
 
 
-PhoneMessage = CallStarted | CallEnded | IvrMeterReading | CallbackAgreed
+class UnknownCallEnded(ChannelMessage, frozen=True, kw_only=True, tag="unknown_call_ended"):
+    """A call from a number no account is known for: recorded in the caller's own stream
+    (domain/unidentified.py), to be linked to an account once the client is identified."""
+
+    call_id: Name
+    caller_number: Name
+    direction: Direction
+    started_at: Instant
+    ended_at: Instant
+    topic: Name
+    operator: Name | None = None
+
+    def __post_init__(self) -> None:
+        check_order(self.started_at, self.ended_at, "startedAt, endedAt")
+        try:
+            UnidentifiedContact(phone=self.caller_number).key()
+        except ValidationError as error:
+            raise ValueError(f"callerNumber: {error.message}") from None
+
+    def to_commands(self) -> list[c.Command]:
+        """Record the call in the caller's stream."""
+        caller = UnidentifiedContact(phone=self.caller_number)
+        summary = f"{_CALL[self.direction]}, {duration(self.started_at, self.ended_at)}: " \
+            f"{self.topic}"
+        return [RecordUnidentifiedInteraction(
+            account_number=caller.ref(), contact=caller, channel=Channel.PHONE,
+            direction=self.direction, occurred_at=self.started_at, summary=summary,
+            operator=self.operator, external_id=self.external_id,
+        )]
+
+
+PhoneMessage = CallStarted | CallEnded | IvrMeterReading | CallbackAgreed | UnknownCallEnded
 """Everything `ledger.ingest.phone` accepts, told apart by `kind`."""

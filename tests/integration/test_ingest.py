@@ -143,11 +143,16 @@ class TestExamples:
 
         await publish_all(js, subjects, channel, payloads)
 
-        interactions, appeals = await asyncio.to_thread(read_account, services, account)
-        assert interactions == {(cmd.channel.value, cmd.summary) for cmd in commands
-                                if isinstance(cmd, c.RecordInteraction)}
-        assert appeals == {(cmd.channel.value, cmd.external_id, cmd.type.value, cmd.subject)
-                           for cmd in commands if isinstance(cmd, c.RegisterAppeal)}
+        streams = {cmd.account_number for cmd in commands if isinstance(cmd, c.AccountCommand)}
+        assert account in streams  # and an unknown caller's own stream, for the phone
+        for number in streams:
+            interactions, appeals = await asyncio.to_thread(read_account, services, number)
+            mine = [cmd for cmd in commands
+                    if isinstance(cmd, c.AccountCommand) and cmd.account_number == number]
+            assert interactions == {(cmd.channel.value, cmd.summary) for cmd in mine
+                                    if isinstance(cmd, c.RecordInteraction)}
+            assert appeals == {(cmd.channel.value, cmd.external_id, cmd.type.value,
+                                cmd.subject) for cmd in mine if isinstance(cmd, c.RegisterAppeal)}
 
     async def test_chat_appeal_is_taken_up_and_deferred_by_its_number(
         self, js: JetStreamContext, subjects: Subjects, services: Services

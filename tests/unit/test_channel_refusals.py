@@ -11,6 +11,7 @@ import pytest
 from adapters.channels.dead_letters import Rejection, rejection_of
 from adapters.channels.registry import CHANNELS
 from domain.errors import ConflictError, InvalidTransitionError, NotFoundError, ValidationError
+from domain.identity import ACCOUNT_NUMBER_PATTERN
 
 pytestmark = pytest.mark.unit
 
@@ -70,7 +71,15 @@ class TestDecodingRefusals:
         rejection = refusal("phone", call_ended(accountNumber="ЛС-77/01"))
 
         assert rejection.field == "$.accountNumber"
-        assert "^[0-9]{6,20}$" in rejection.reason
+        assert ACCOUNT_NUMBER_PATTERN in rejection.reason
+
+    def test_an_unknown_callers_number_must_be_a_phone_number(self) -> None:
+        payload = next(e for e in CHANNELS["phone"].examples()
+                       if e["kind"] == "unknown_call_ended")
+        rejection = refusal("phone", msgspec.json.encode({**payload, "callerNumber": "12"}))
+
+        assert rejection.code == "VALIDATION"
+        assert "callerNumber: not a phone number: '12'" in rejection.reason
 
     def test_an_unknown_kind_is_refused(self) -> None:
         rejection = refusal("phone", call_ended(kind="call_transferred"))
