@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from adapters.channels.base import (
     AccountNumber,
     ChannelMessage,
@@ -50,13 +52,7 @@ class CallEnded(ChannelMessage, frozen=True, kw_only=True, tag="call_ended"):
 
     def to_commands(self) -> list[c.Command]:
         """Record the call."""
-        summary = f"{_CALL[self.direction]}, {duration(self.started_at, self.ended_at)}: " \
-            f"{self.topic}"
-        return [c.RecordInteraction(
-            account_number=self.account_number, channel=Channel.PHONE,
-            direction=self.direction, occurred_at=self.started_at, summary=summary,
-            operator=self.operator, external_id=self.external_id,
-        )]
+        return [c.RecordInteraction(account_number=self.account_number, **_call(self))]
 
 
 class IvrMeterReading(ChannelMessage, frozen=True, kw_only=True, tag="ivr_meter_reading"):
@@ -124,13 +120,17 @@ class UnknownCallEnded(ChannelMessage, frozen=True, kw_only=True, tag="unknown_c
     def to_commands(self) -> list[c.Command]:
         """Record the call in the caller's stream."""
         caller = UnidentifiedContact(phone=self.caller_number)
-        summary = f"{_CALL[self.direction]}, {duration(self.started_at, self.ended_at)}: " \
-            f"{self.topic}"
-        return [RecordUnidentifiedInteraction(
-            account_number=caller.ref(), contact=caller, channel=Channel.PHONE,
-            direction=self.direction, occurred_at=self.started_at, summary=summary,
-            operator=self.operator, external_id=self.external_id,
-        )]
+        return [RecordUnidentifiedInteraction(account_number=caller.ref(), contact=caller,
+                                              **_call(self))]
+
+
+def _call(ended: CallEnded | UnknownCallEnded) -> dict[str, Any]:
+    """What an ended call records, whoever's stream it goes to."""
+    summary = f"{_CALL[ended.direction]}, {duration(ended.started_at, ended.ended_at)}: " \
+        f"{ended.topic}"
+    return {"channel": Channel.PHONE, "direction": ended.direction,
+            "occurred_at": ended.started_at, "summary": summary, "operator": ended.operator,
+            "external_id": ended.external_id}
 
 
 PhoneMessage = CallStarted | CallEnded | IvrMeterReading | CallbackAgreed | UnknownCallEnded
