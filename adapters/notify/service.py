@@ -72,7 +72,8 @@ def gateways(services: Services, settings: Settings, js: JetStreamContext,
         settings.sms_gateway_url) else HttpSmsGateway(
         settings.sms_gateway_url, settings.sms_gateway_token, timeout)
     found: dict[C, Gateway] = {C.EMAIL: SmtpGateway(smtp), C.SMS: sms,
-                               C.POST: PostGateway(services.pool, services.calendar.tz)}
+                               C.POST: PostGateway(services.pool, services.calendar.tz,
+                                                   services.keys)}
     for channel in (C.PUSH, C.PHONE, C.CHAT):
         found[channel] = NatsGateway(js, subjects, channel.value, timeout)
     return found

@@ -14,6 +14,7 @@ from nats.js import JetStreamContext
 
 from adapters.bootstrap import Services
 from adapters.nats.streams import Subjects, ensure_streams
+from adapters.notify.letters import open_letter
 from adapters.notify.nats_out import NatsGateway, NotifySubjects
 from adapters.notify.notifier import Notifier
 from adapters.notify.post import PostGateway
@@ -159,15 +160,17 @@ class TestPost:
         drain(bot)
         project(services)
 
-        await dispatcher(services, {C.POST: PostGateway(services.pool,
-                                                        services.calendar.tz)}).step()
+        await dispatcher(services, {C.POST: PostGateway(services.pool, services.calendar.tz,
+                                                        services.keys)}).step()
 
         (row,) = notifications(services, account)
         assert (row.kind, row.channel, row.status) == ("illegible_notice", "post", "sent")
-        (address, body) = one(services, "SELECT address, body FROM notify_letters"
-                                        " WHERE letter_id = %s", row.notification_id)
-        assert address == "г. Владивосток, ул. Ленина, 1"
-        assert f"№ {number}" in body and "не поддаётся прочтению" in body
+        stored = one(services, "SELECT letter_id, account_number, address, subject, body,"
+                               " sealed, key_generation FROM notify_letters WHERE letter_id = %s",
+                     row.notification_id)
+        letter = open_letter(services.keys, stored)
+        assert letter.address == "г. Владивосток, ул. Ленина, 1"
+        assert f"№ {number}" in letter.body and "не поддаётся прочтению" in letter.body
 
 
 class TestNats:

@@ -1,0 +1,97 @@
+"""Post letters on real PostgreSQL: sealed with the account's key, erased with it, and read for
+printing only as a recorded access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import uuid4
+
+import pytest
+
+from adapters.bootstrap import Services
+from adapters.notify.gateways import Outgoing
+from adapters.notify.letters import Letter, letters_to_print, mark_printed
+from adapters.notify.post import PostGateway
+from adapters.personal_data import Reader
+from domain.notification_values import NotificationChannel
+from tests.integration.pd_support import erase_now, history, ledger_services, new_account
+
+pytestmark = pytest.mark.integration
+
+ADDRESS = "г. Владивосток, ул. Ленина, д. 1, кв. 2"
+PRINT_SHOP = Reader(actor="print-shop", role="operator", purpose="audit:print-run-1",
+                    request_id="print-1", api="cli")
+
+
+@pytest.fixture(scope="module")
+def services(database_url: str) -> Iterator[Services]:
+    with ledger_services(database_url) as built:
+        yield built
+
+
+async def post(services: Services, account: str) -> Outgoing:
+    message = Outgoing(uuid4(), account, "appeal_answered", NotificationChannel.POST, ADDRESS,
+                       "Ответ на обращение", "Перерасчёт выполнен, Иванов И. И.")
+    await PostGateway(services.pool, services.calendar.tz, services.keys).send(message)
+    return message
+
+
+def printed(services: Services, account: str) -> list[Letter]:
+    letters = letters_to_print(services.pool, services.keys, services.audit, PRINT_SHOP, 10_000)
+    return [x for x in letters if x.account_number == account]
+
+
+def accesses(services: Services, account: str) -> list[tuple[str, list[str]]]:
+    services.projector("pd_audit").catch_up()
+    with services.pool.connection() as conn:
+        return conn.execute("SELECT purpose, fields FROM pd_audit_accesses"
+                            " WHERE account_number = %s", (account,)).fetchall()
+
+
+class TestLetters:
+    async def test_a_letter_is_stored_sealed(self, services: Services) -> None:
+        account = new_account()
+        history(services, account)
+
+        message = await post(services, account)
+
+        with services.pool.connection() as conn:
+            row = conn.execute("SELECT address, subject, body, sealed FROM notify_letters"
+                               " WHERE letter_id = %s", (message.notification_id,)).fetchone()
+        assert row is not None and row[:3] == (None, None, None)
+        assert ADDRESS.encode() not in bytes(row[3]) and "Иванов".encode() not in bytes(row[3])
+
+    async def test_reading_for_print_shows_the_letter_and_records_the_access(
+        self, services: Services
+    ) -> None:
+        account = new_account()
+        history(services, account)
+        await post(services, account)
+
+        (letter,) = printed(services, account)
+
+        assert letter.address == ADDRESS and "Иванов И. И." in letter.body
+        assert accesses(services, account) == [
+            ("audit:print-run-1", ["Letter.address", "Letter.body", "Letter.subject"])]
+
+    async def test_an_erased_accounts_letter_reads_erased_and_records_nothing(
+        self, services: Services
+    ) -> None:
+        account = new_account()
+        history(services, account)
+        await post(services, account)
+
+        erase_now(services, account)
+        (letter,) = printed(services, account)
+
+        assert (letter.address, letter.subject, letter.body) == ("[erased]",) * 3
+        assert accesses(services, account) == []
+
+    async def test_a_printed_letter_is_not_read_again(self, services: Services) -> None:
+        account = new_account()
+        history(services, account)
+        message = await post(services, account)
+
+        marked = mark_printed(services.pool, [message.notification_id])
+
+        assert marked == 1 and printed(services, account) == []
