@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from api.auth import Role
-from tests.e2e.conftest import LedgerClient, account_number
-from tests.e2e.pd_support import post
+from tests.e2e.conftest import PURPOSE, LedgerClient, account_number
+from tests.e2e.pd_support import ERASE, post
 
 pytestmark = pytest.mark.e2e
 
@@ -113,6 +113,21 @@ class TestUnidentifiedContacts:
 
         assert ref not in {e["accountNumber"] for e in entries(ledger, wrong, None)}
         assert ref in {e["accountNumber"] for e in entries(ledger, right, None)}
+
+
+    def test_a_contacts_stream_is_erased_like_an_account(self, ledger: LedgerClient) -> None:
+        ref = record(ledger, {"phone": phone()}).data["recordUnidentifiedInteraction"][
+            "contactRef"]
+        erased = ledger.gql(ERASE, {"input": {"accountNumber": ref,
+                                              "ground": "152-ФЗ ст. 21: согласие отозвано"}},
+                            token=Role.ADMIN)
+        assert erased.data["erasePersonalData"]["accountNumber"] == ref
+
+        shown = entries(ledger, ref, purpose=PURPOSE)
+        summaries = [e["summary"] for e in shown if e["eventType"] == "InteractionRecorded"]
+        contact = [e["details"] for e in shown if e["eventType"] == "ContactPointRecorded"]
+        assert summaries == ["[erased]"]
+        assert contact[0]["value"] == "[erased]"
 
 
 class TestRefusals:
