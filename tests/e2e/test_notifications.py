@@ -36,6 +36,8 @@ CAMPAIGN = """query($id: ID!) { campaign(id: $id) { id status progress {
   recipients requested skipped waiting sent delivered failed notSent transferredToOperator done }
   results(first: 10) { edges { node { accountNumber status channel } } }
   skipped { accountNumber reason } } }"""
+RESULTS = """query($id: ID!) { campaign(id: $id) { results(first: 10) { edges { node {
+  accountNumber status reason } } } } }"""
 REQUEST = """mutation($input: NotificationRequestInput!) {
   requestNotification(input: $input) { position duplicate notification { id status } } }"""
 START = "mutation($id: ID!) { startCampaign(id: $id) { position campaign { status } } }"
@@ -233,6 +235,27 @@ class TestCampaign:
                                       "reason": f"account {unknown} not found"}]
         assert sorted(r["to"] for r in provider.received if r["to"] in {
             f"+7900{a[:7]}" for a in accounts}) == sorted(f"+7900{a[:7]}" for a in accounts)
+
+    def test_a_gateways_refusal_in_the_results_is_masked_without_a_purpose(
+        self, server: LedgerClient, provider: SmsProvider
+    ) -> None:
+        account = account_number()
+        reachable(server, account, "MOBILE", f"+7902{account[:7]}", "SMS")
+        provider.mode = "refuse"
+        try:
+            created = server.gql(CREATE, {"input": campaign([account])},
+                                 Role.SUPERVISOR).data["createCampaign"]["campaign"]
+            server.gql(START, {"id": created["id"]}, Role.SUPERVISOR)
+            shown = eventually(lambda: server.gql(RESULTS, {"id": created["id"]}).data,
+                               lambda d: d["campaign"]["results"]["edges"][0]["node"][
+                                   "status"] == "FAILED" if d["campaign"]["results"][
+                                   "edges"] else False)
+        finally:
+            provider.mode = "ok"
+
+        masked = server.gql(RESULTS, {"id": created["id"]}, Role.OPERATOR, purpose=None).data
+        assert "400" in shown["campaign"]["results"]["edges"][0]["node"]["reason"]
+        assert masked["campaign"]["results"]["edges"][0]["node"]["reason"] == "***"
 
     def test_cancel_stops_it(self, server: LedgerClient) -> None:
         later = datetime.now(MOSCOW) + timedelta(days=1)

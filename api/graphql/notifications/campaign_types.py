@@ -11,6 +11,7 @@ import strawberry
 from api.graphql.context import Context
 from api.graphql.notifications.types import NotificationChannel, NotificationStatus
 from api.graphql.pagination import PageInfo, decode, encode, page_size
+from api.graphql.personal import pd_field
 from projections.campaign_queries import CampaignRow, Tally, read_results, read_skipped, tally
 
 
@@ -58,7 +59,10 @@ class CampaignResult:
     notification_id: strawberry.ID
     status: NotificationStatus
     channel: NotificationChannel | None
-    reason: str | None
+    reason: str | None = pd_field(
+        when=lambda root: root.status is NotificationStatus.FAILED,
+        description="Why it failed (the gateway's words, personal data: masked without a "
+                    "purpose) or was not sent.")
     sent_at: datetime | None
     delivered_at: datetime | None
 
