@@ -17,10 +17,11 @@ from adapters.group_commit import GroupCommitter
 from adapters.pd_keys import PdKeyStore
 from domain.access_audit import RecordAccess, record_accesses
 from domain.commands import ErasePersonalData
-from domain.errors import NotFoundError
+from domain.errors import ForbiddenError, NotFoundError
 from domain.identity import account_stream_id
 from domain.ledger import Ledger, Outcome
 from domain.personal_data import personal_fields
+from domain.purpose import declare, parse_purpose, purpose_text
 from domain.values import ERASED
 from projections.base import event_type
 
@@ -37,9 +38,21 @@ class Reader:
 
 
 def cli_reader(purpose: str) -> Reader:
-    """The reader of a command-line run: the operating-system user, through `cli`."""
-    return Reader(actor=f"cli:{getpass.getuser()}", role="cli", purpose=purpose,
+    """The reader of a command-line run: the operating-system user, through `cli`, for a
+    well-formed purpose (domain/purpose.py; ValidationError otherwise)."""
+    return Reader(actor=f"cli:{getpass.getuser()}", role="cli",
+                  purpose=purpose_text(parse_purpose(purpose, "--purpose")),
                   request_id=uuid.uuid4().hex, api="cli")
+
+
+def check_covers(ledger: Ledger, purpose: str, account_number: str | None) -> None:
+    """Refuse (FORBIDDEN) to read an account that a purpose confined to another one (e.g. the
+    account of appeal N for `appeal:N`) does not cover; None: every account."""
+    declared = declare(parse_purpose(purpose, "--purpose"), ledger.numbers.locate)
+    if account_number is None and declared.streams is not None:
+        raise ForbiddenError(f"purpose {declared.text} covers one account, not every account")
+    if account_number is not None and not declared.covers(account_number):
+        raise ForbiddenError(f"purpose {declared.text} does not cover account {account_number}")
 
 
 def fields_shown(events: Iterable[Any]) -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar, Request, get, post
-from litestar.exceptions import NotAuthorizedException, ValidationException
+from litestar.exceptions import NotAuthorizedException
 from litestar.response import Response
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.litestar import make_graphql_controller
@@ -15,12 +15,13 @@ from adapters.bootstrap import Services
 from adapters.projector import position_of
 from adapters.settings import Settings
 from api.auth import InvalidTokenError, Principal, TokenKeys
-from api.graphql.context import Context, bearer, make_context_getter, purpose_of
+from api.graphql.context import Context, bearer, make_context_getter
+from api.graphql.purpose import HEADER, declare_purpose
 from api.graphql.schema import schema
 from api.rate_limit import rate_limit
 from api.reports import report_route
 from api.webhooks import receive_receipt
-from domain.errors import ForbiddenError
+from domain.errors import ForbiddenError, ValidationError
 
 if TYPE_CHECKING:
     from strawberry.litestar.controller import GraphQLController as Base
@@ -86,9 +87,11 @@ def authenticated_websockets(base: type[Base], keys: TokenKeys) -> type[Base]:
             except InvalidTokenError as error:
                 raise ConnectionRejectionError({"message": f"unauthenticated: {error}"}) from None
             try:  # personal data in subscriptions: {"purpose": "appeal:2026-000123"}
-                context.purpose = purpose_of(params.get("purpose") or params.get("X-Purpose"))
-            except ValidationException as error:
-                raise ConnectionRejectionError({"message": str(error.detail)}) from None
+                context.purpose = await declare_purpose(
+                    context.services, str(params.get("purpose") or params.get(HEADER) or ""),
+                    "purpose")
+            except ValidationError as error:
+                raise ConnectionRejectionError({"message": error.message}) from None
             return None
 
     return Controller

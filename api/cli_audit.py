@@ -28,11 +28,13 @@ from adapters.export_verify import verify_file
 from adapters.log_scan import events_table
 from adapters.nats.checkpoints import published_anchor
 from adapters.nats.streams import Subjects
-from adapters.personal_data import cli_reader, fields_shown
+from adapters.personal_data import check_covers, cli_reader, fields_shown
 from adapters.settings import Settings
 from adapters.verify import Verdict, verify_database
 from api.cli_rebuild import add_rebuild_options
+from domain.errors import ForbiddenError, ValidationError
 from domain.identity import account_stream_id
+from domain.purpose import parse_purpose, purpose_text
 from domain.replay import replay_until
 from projections.base import camelized, event_type, payload
 
@@ -57,10 +59,23 @@ def instant(text: str) -> datetime:
     return value
 
 
+def purpose_argument(text: str) -> str:
+    """A well-formed purpose (domain/purpose.py), as recorded."""
+    try:
+        return purpose_text(parse_purpose(text, "--purpose"))
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
+
+
 def replay(args: argparse.Namespace, settings: Settings) -> int:
     """Print the account's state as of a store time or version (appeals, SLA timers, contacts
     and consents, notifications), and the events behind it."""
     with _services(settings) as services:
+        try:
+            check_covers(services.ledger, args.purpose, args.account)
+        except ForbiddenError as error:
+            print(f"ledger replay: {error.message}", file=sys.stderr)
+            return 2
         stream = services.ledger.repository.event_store.get(account_stream_id(args.account))
         events = list(stream)
         state = replay_until(events, at=args.as_of, version=args.version,
@@ -84,6 +99,11 @@ def export_events(args: argparse.Namespace, settings: Settings) -> int:
     stream_id = None if args.all else account_stream_id(args.account)
     with _services(settings) as services, tqdm(unit="event", desc="export",
                                                file=sys.stderr) as bar:
+        try:
+            check_covers(services.ledger, args.purpose, None if args.all else args.account)
+        except ForbiddenError as error:
+            print(f"ledger export: {error.message}", file=sys.stderr)
+            return 2
         ledger, audited = services.ledger, AuditedExport(services.audit, cli_reader(args.purpose))
         try:  # the accounts are recorded before anything is written
             trailer = audited.run(services.url, events_table(ledger), ledger.mapper,
@@ -151,8 +171,9 @@ def add_audit_commands(
     p.add_argument("account")
     p.add_argument("--as-of", type=instant, help="store time, ISO 8601 with offset")
     p.add_argument("--version", type=int, help="stream version to stop at")
-    p.add_argument("--purpose", default="audit:replay",
-                   help="why personal data is read; recorded with the access")
+    p.add_argument("--purpose", default="audit:replay", type=purpose_argument,
+                   help="why personal data is read, e.g. appeal:2026-000123 (docs/"
+                   "personal-data.md); recorded with the access")
     p.set_defaults(run=replay)
     p = sub.add_parser("export", help="NDJSON of events with hashes and checkpoint proof")
     which = p.add_mutually_exclusive_group(required=True)
@@ -160,7 +181,7 @@ def add_audit_commands(
     which.add_argument("--all", action="store_true")
     p.add_argument("--from", dest="start", type=instant, help="store time, with offset")
     p.add_argument("--to", dest="end", type=instant, help="store time, with offset")
-    p.add_argument("--purpose", default="audit:export",
+    p.add_argument("--purpose", default="audit:export", type=purpose_argument,
                    help="why the accounts' events are taken; recorded with each access")
     p.set_defaults(run=export_events)
     p = sub.add_parser("verify", help="check hash chains and checkpoints")

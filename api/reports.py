@@ -15,6 +15,7 @@ from typing import Any
 
 import anyio.to_thread
 from litestar import Request, get
+from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Response
 
@@ -22,8 +23,9 @@ from adapters.bootstrap import Services
 from adapters.personal_data import Reader
 from adapters.subject_report import SubjectReport, subject_report
 from api.auth import Principal
-from api.graphql.context import purpose_of
 from api.graphql.personal import MASK, is_erased
+from api.graphql.purpose import HEADER, declare_purpose
+from domain.errors import ValidationError
 from domain.identity import check_account_number
 
 log = logging.getLogger("ledger.reports")
@@ -41,16 +43,19 @@ def report_route(
         """The subject's report as a printable HTML document."""
         principal = authenticate(request)
         number = check_account_number(account_number, "accountNumber")
-        purpose = purpose_of(request.headers.get("x-purpose") or request.query_params.get(
-            "purpose"))
+        try:
+            purpose = await declare_purpose(services, request.headers.get(HEADER) or
+                                            request.query_params.get("purpose"))
+        except ValidationError as error:
+            raise ValidationException(error.message) from None
         report = await anyio.to_thread.run_sync(
             partial(subject_report, services.ledger, services.pool, number))
-        show = purpose is not None  # the report's own right: checked above
+        show = purpose is not None and purpose.covers(number)  # the right: checked above
         reads = {f"HeldData.fields.{k}" for h in report.held for k, v in h.fields.items()
                  if v is not None and not is_erased(v)} if show else set()
         if reads:
             reader = Reader(actor=principal.subject, role=principal.role.value,
-                            purpose=purpose or "", api="report",
+                            purpose=purpose.text if purpose else "", api="report",
                             request_id=request.headers.get("x-request-id") or uuid.uuid4().hex)
             try:
                 await services.audit.record_async(reader, {number: reads}, audit_timeout)

@@ -110,7 +110,7 @@ def measure(services: Services, url: str, token: str, numbers: list[str], second
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         try:
             for _ in range(rounds):
-                for case, recorder, purpose in (("audited", audit, "bench"),
+                for case, recorder, purpose in (("audited", audit, "audit:bench"),
                                                 ("not audited", unrecorded, "bench"),
                                                 ("masked", audit, None)):
                     services.audit = recorder

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,7 +12,7 @@ import anyio.to_thread
 import msgspec
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
-from litestar.exceptions import NotAuthorizedException, ValidationException
+from litestar.exceptions import NotAuthorizedException
 from litestar.types import Scope
 from strawberry.litestar.controller import BaseContext
 
@@ -22,9 +21,11 @@ from adapters.broadcast import LogBroadcaster
 from adapters.projector import wait_for
 from adapters.settings import Settings
 from api.auth import InvalidTokenError, Principal, TokenKeys
+from api.graphql.purpose import HEADER, declare_purpose
 from domain.commands import Command
 from domain.errors import LedgerError, ValidationError
 from domain.ledger import Outcome
+from domain.purpose import DeclaredPurpose
 
 T = TypeVar("T")
 
@@ -44,8 +45,11 @@ class Context(BaseContext, kw_only=True):
     principal: Principal | None
     request_id: str
     connection_params: dict[str, Any] | None = None
-    purpose: str | None = None
-    """Why personal data is read (X-Purpose); without it personal fields read `***`."""
+    purpose: DeclaredPurpose | None = None
+    """Why personal data is read (X-Purpose), and which accounts that covers; personal fields
+    of the accounts it does not cover read `***` (api/graphql/personal.py)."""
+    purpose_error: ValidationError | None = None
+    """A malformed X-Purpose: the operation is refused before it runs (api/graphql/limits.py)."""
     pd_reads: dict[int, dict[str, set[str]]] = msgspec.field(default_factory=dict)
     """Per operation: account number -> personal-data fields shown (api/graphql/personal.py)."""
 
@@ -99,26 +103,18 @@ def make_context_getter(
     async def get_context(scope: Scope) -> Context:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
         websocket = scope["type"] == ScopeType.WEBSOCKET  # authenticated in on_ws_connect
-        return Context(
+        context = Context(
             services=services, settings=settings, broadcaster=broadcaster,
             principal=None if websocket else _principal(connection, keys),
             request_id=connection.headers.get("x-request-id") or uuid.uuid4().hex,
-            purpose=purpose_of(connection.headers.get("x-purpose")),
         )
+        try:
+            context.purpose = await declare_purpose(services, connection.headers.get(HEADER))
+        except ValidationError as error:
+            context.purpose_error = error
+        return context
 
     return get_context
-
-
-_PURPOSE = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")
-
-
-def purpose_of(header: str | None) -> str | None:
-    """The declared purpose of reading personal data (X-Purpose), e.g. appeal:2026-000123."""
-    if header is None or not header.strip():
-        return None
-    if not _PURPOSE.match(header.strip()):
-        raise ValidationException("X-Purpose must be 1 to 200 printable characters")
-    return header.strip()
 
 
 def _principal(request: ASGIConnection[Any, Any, Any, Any], keys: TokenKeys) -> Principal | None:

@@ -1,4 +1,5 @@
-"""GraphQL request limits: depth, tokens, aliases, estimated cost, introspection by role.
+"""GraphQL request limits: depth, tokens, aliases, estimated cost, introspection by role, and
+a well-formed declared purpose (X-Purpose).
 
 The limits come from the settings of the request's context (LEDGER_MAX_QUERY_*), so each
 process applies its own configuration to the one schema.
@@ -17,6 +18,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from adapters.settings import Settings, load_settings
 from api.graphql.context import Context
 from api.graphql.cost import cost_rule
+from api.graphql.purpose import refusal_rule
 
 
 @cache
@@ -49,6 +51,8 @@ class RequestLimits(SchemaExtension):
         principal = context.principal if isinstance(context, Context) else None
         if principal is None or not principal.may("introspection"):
             rules.append(NoSchemaIntrospectionCustomRule)
+        if isinstance(context, Context) and context.purpose_error is not None:
+            rules.append(refusal_rule(context.purpose_error))
         self.execution_context.validation_rules = (
             *self.execution_context.validation_rules, *rules)
         yield

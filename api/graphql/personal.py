@@ -7,7 +7,8 @@ Use on a type's field whose value is personal data (a `str | None`):
 
 or, in a resolver, `personal(info, account_number, "Appeal.subject", value)`. A JSON field
 holding an event's own fields takes `pd_details_field(event_type=lambda root: ...)`.
-Without `X-Purpose` (or for a role that may not see personal data) the value reads `***`;
+Without `X-Purpose`, for an account the purpose does not cover (domain/purpose.py), or for a
+role that may not see personal data, the value reads `***`;
 an erased value reads `[erased]`; otherwise the read is noted for the request, and the
 `PersonalDataAudit` extension stores one PersonalDataAccessed per account before the
 response leaves (no record, no data).
@@ -41,16 +42,18 @@ def personal(
     `right` is the ACCESS entry whose roles may see it (with a purpose)."""
     if value is None or value == ERASED:
         return value
-    if not may_see(info.context, right):
+    if not may_see(info.context, account_number, right):
         return MASK
     note(info, account_number, field)
     return value
 
 
-def may_see(context: Context, right: str = PERSONAL_DATA) -> bool:
-    """Whether the caller declared a purpose and has a role that may see personal data."""
-    principal = context.principal
-    return context.purpose is not None and principal is not None and principal.may(right)
+def may_see(context: Context, account_number: str, right: str = PERSONAL_DATA) -> bool:
+    """Whether the caller has a role that may see personal data, and declared a purpose that
+    covers this account (`appeal:N` covers only the account of appeal N)."""
+    principal, purpose = context.principal, context.purpose
+    return (purpose is not None and purpose.covers(account_number)
+            and principal is not None and principal.may(right))
 
 
 def note(info: Info, account_number: str, field: str) -> None:
@@ -68,7 +71,7 @@ def personal_details(
     shown = {k for k, v in details.items() if k in keys and v is not None and not is_erased(v)}
     if not shown:
         return details
-    if not may_see(info.context, right):
+    if not may_see(info.context, account_number, right):
         return {k: MASK if k in shown else v for k, v in details.items()}
     for key in sorted(shown):
         note(info, account_number, f"{field_of(info)}.{key}")

@@ -44,11 +44,11 @@ class PersonalDataAudit(SchemaExtension):
         if not isinstance(context, Context):
             return
         reads = context.pd_reads.pop(self._operation_key(), None)
-        if not reads or context.principal is None:
+        if not reads or context.principal is None or context.purpose is None:
             return
         reader = Reader(
             actor=context.principal.subject, role=context.principal.role.value,
-            purpose=context.purpose or "", request_id=context.request_id, api="graphql",
+            purpose=context.purpose.text, request_id=context.request_id, api="graphql",
         )
         try:
             await context.services.audit.record_async(

@@ -29,7 +29,7 @@ MOSCOW = timezone(timedelta(hours=3))
 STARTUP_SECONDS = 60.0
 STOP_SECONDS = 10.0
 TOKEN_TTL = 3600
-PURPOSE = "e2e:checks"
+PURPOSE = "audit:e2e-checks"
 """The X-Purpose the client declares unless told: personal data is shown (and audited)."""
 
 APPEAL_FIELDS = """

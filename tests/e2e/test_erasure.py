@@ -45,7 +45,7 @@ class TestErasure:
 
         erased(ledger, account)
 
-        for purpose in ("appeal:check", None):
+        for purpose in (f"appeal:{number}", None):
             appeal, _ = read_appeal(ledger, number, purpose)
             assert (appeal["subject"], appeal["text"]) == ("[erased]", "[erased]")
             assert set(appeal["contact"].values()) == {"[erased]"}
@@ -56,7 +56,7 @@ class TestErasure:
 
         erased(ledger, account)
 
-        entries = {e["eventType"]: e for e in timeline(ledger, account, "check")}
+        entries = {e["eventType"]: e for e in timeline(ledger, account, f"account:{account}")}
         assert entries["InteractionRecorded"]["summary"] == "[erased]"
         assert entries["AppealRegistered"]["summary"].endswith(": [erased]")
         assert entries["AppealRegistered"]["details"]["text"] == "[erased]"
@@ -66,7 +66,7 @@ class TestErasure:
         account, number = account_with_history(ledger)
         erased(ledger, account)
 
-        _, request_id = read_appeal(ledger, number, "appeal:check")
+        _, request_id = read_appeal(ledger, number, f"appeal:{number}")
 
         assert [a for a in accesses(ledger, accountNumber=account)
                 if a["requestId"] == request_id] == []
@@ -98,16 +98,16 @@ class TestErasure:
 class TestSubjectReport:
     def test_lists_the_data_held_and_each_access(self, ledger: LedgerClient) -> None:
         account, number = account_with_history(ledger)
-        read_appeal(ledger, number, "appeal:work")
+        read_appeal(ledger, number, f"appeal:{number}")
         accesses(ledger, accountNumber=account)  # the audit has caught up
 
-        answer, _ = post(ledger, REPORT, {"number": account}, Role.AUDITOR, "subject-request")
+        answer, _ = post(ledger, REPORT, {"number": account}, Role.AUDITOR, "subject-request:SR-1")
 
         report = answer.data["subjectReport"]
         held = {h["eventType"]: h["fields"] for h in report["held"]}
         assert held["AppealRegistered"]["contact"]["name"] == "Кузнецова Анна"
         assert held["InteractionRecorded"]["summary"] == "Звонила Кузнецова"
-        assert "appeal:work" in {a["purpose"] for a in report["accesses"]}
+        assert f"appeal:{number}" in {a["purpose"] for a in report["accesses"]}
 
     def test_after_erasure_it_shows_the_ground_and_nothing_personal(
         self, ledger: LedgerClient
@@ -115,7 +115,7 @@ class TestSubjectReport:
         account, _ = account_with_history(ledger)
         erased(ledger, account)
 
-        answer, _ = post(ledger, REPORT, {"number": account}, Role.AUDITOR, "subject-request")
+        answer, _ = post(ledger, REPORT, {"number": account}, Role.AUDITOR, "subject-request:SR-1")
 
         report = answer.data["subjectReport"]
         assert report["erasures"] == [{"actor": "e2e-admin", "ground": GROUND}]
@@ -129,7 +129,7 @@ class TestSubjectReport:
         headers = {"Authorization": f"Bearer {ledger.token(Role.AUDITOR)}"}
 
         masked = ledger.http.get(path, headers=headers)
-        shown = ledger.http.get(path, headers=headers | {"X-Purpose": "subject-request"})
+        shown = ledger.http.get(path, headers=headers | {"X-Purpose": "subject-request:SR-1"})
 
         assert masked.status_code == shown.status_code == 200
         assert "Кузнецова" not in masked.text and "***" in masked.text

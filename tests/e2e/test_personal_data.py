@@ -52,7 +52,7 @@ class TestPurposeMasking:
     ) -> None:
         appeal = registered(ledger)
 
-        shown, _ = read_appeal(ledger, appeal["number"], purpose="audit", role=Role.AUDITOR)
+        shown, _ = read_appeal(ledger, appeal["number"], purpose="audit:masking", role=Role.AUDITOR)
 
         assert shown["text"] == "***" and shown["contact"]["phone"] == "***"
 
@@ -103,7 +103,7 @@ class TestAccessAudit:
         self, ledger: LedgerClient
     ) -> None:
         appeal = registered(ledger)
-        purpose = f"complaint-check:{appeal['number']}"
+        purpose = f"complaint-review:{appeal['number']}"
 
         read_appeal(ledger, appeal["number"], purpose, role=Role.SUPERVISOR)
 
@@ -119,7 +119,7 @@ class TestAccessAudit:
                  "b: appeal(number: $b) { text } }")
 
         _, request_id = post(ledger, query, {"a": first["number"], "b": second["number"]},
-                             purpose="supervision")
+                             purpose="audit:supervision")
 
         records = {a["accountNumber"]: a["fields"] for a in accesses(ledger)
                    if a["requestId"] == request_id}
@@ -168,7 +168,7 @@ class TestAuditFailure:
     ) -> None:
         number = register_unread(ledger)
 
-        answer, _ = post(ledger, APPEAL, {"number": number}, purpose="appeal")
+        answer, _ = post(ledger, APPEAL, {"number": number}, purpose=f"appeal:{number}")
 
         assert answer.body["data"] is None
         assert answer.code == "AUDIT_FAILED"
@@ -215,9 +215,9 @@ class TestSubscriptions:
     ) -> None:
         account = account_number()
 
-        shown = await first_entry(ledger, account, "chat-desk")
+        shown = await first_entry(ledger, account, f"account:{account}")
         masked = await first_entry(ledger, account, None)
 
         assert (shown["summary"], masked["summary"]) == ("Сидоров спросил", "***")
         purposes = [a["purpose"] for a in accesses(ledger, accountNumber=account)]
-        assert "chat-desk" in purposes
+        assert f"account:{account}" in purposes
