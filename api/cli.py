@@ -19,6 +19,7 @@ from adapters.bootstrap import (
 )
 from adapters.channels.consumer import ingest_workers
 from adapters.channels.registry import CHANNELS
+from adapters.master_key import MasterKeyError
 from adapters.notify.service import notify_workers, start_notify_threads
 from adapters.settings import Settings, get_settings
 from api.auth import Role, TokenKeys, local_secret
@@ -188,7 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     configure_logging(settings.log_level)
     run: Callable[[argparse.Namespace, Settings], int] = args.run
-    return run(args, settings)
+    try:
+        return run(args, settings)
+    except MasterKeyError as error:  # a wrong or missing master key: say which, no traceback
+        print(f"ledger {args.command}: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

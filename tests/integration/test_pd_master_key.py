@@ -6,7 +6,11 @@ from __future__ import annotations
 import argparse
 import base64
 import dataclasses
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -120,6 +124,22 @@ class TestWrongMasterKey:
         with pytest.raises(MasterKeyError, match=f"{services.keys.masters.current.id}, which is"
                            " not configured"):
             check_master_keys(services.url, MasterKeys(wrong))
+
+    def test_a_process_started_with_another_master_key_stops_saying_why(
+        self, services: Services, tmp_path: Path
+    ) -> None:
+        history(services, new_account())
+        wrong_text, wrong = new_master()
+        env = os.environ | {"LEDGER_DATABASE_URL": services.url, "LEDGER_MASTER_KEY": wrong_text,
+                            "LEDGER_DATA_DIR": str(tmp_path)}
+
+        done = subprocess.run([sys.executable, "-m", "api.cli", "project", "timeline"], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+        assert done.returncode == 2, done.stderr
+        assert (f"wrapped by master key {services.keys.masters.current.id}, which is not "
+                f"configured" in done.stderr and wrong.id in done.stderr)
+        assert "Traceback" not in done.stderr
 
     def test_a_wrapped_key_moved_to_another_account_does_not_unwrap(
         self, services: Services
