@@ -60,6 +60,7 @@ from adapters.bootstrap import Services, build, prepare_database
 from adapters.embedded import EmbeddedNats, EmbeddedPostgres, create_database
 from adapters.follower import LogFollower
 from adapters.nats.publisher import MSG_ID, NAME, NatsEventPublisher, Outgoing, outgoing
+from adapters.nats.sending import send
 from adapters.nats.streams import Subjects, connect, ensure_streams
 from adapters.nats.workers import start_workers_thread
 from adapters.settings import Settings, load_settings
@@ -334,15 +335,12 @@ async def breakdown(services: Services, nc: Client, js: JetStreamContext,
     subjects = await streams.fresh("parts")
     started = time.perf_counter()
     batches = [outgoing(subjects, page) for page in pages]
-    encoded = Rate("  part: encode (event_message + JSON + headers)", sum(map(len, batches)),
+    encoded = Rate("  part: encode (bodies + headers)", sum(map(len, batches)),
                    time.perf_counter() - started)
-    publisher = NatsEventPublisher(services.pool, follower, js, subjects, client=nc)
     started = time.perf_counter()
     for batch in batches:
-        _, error = await publisher._publish(batch)
-        if error is not None:
-            raise error
-    sent = Rate("  part: publish + acks of encoded batches", sum(map(len, batches)),
+        await send(nc, js, batch)
+    sent = Rate("  part: send encoded batches (last message acked)", sum(map(len, batches)),
                 time.perf_counter() - started, "with the order-guard header")
     follower.close()
     await streams.drop(subjects)

@@ -1,17 +1,15 @@
-"""Publishes every stored event to JetStream in log order; the position is recorded after acks.
+"""Publishes every stored event to JetStream in log order; the position is recorded after the ack.
 
-A crash between a publish and the position record republishes the same events with the same
-`Nats-Msg-Id`, which JetStream drops as duplicates within its duplicate window.
+Each batch is sent as a chain that one ack answers for (adapters/nats/sending.py). A crash
+between the ack and the position record, or a batch cut by a dropped connection, leaves events
+on the stream beyond the recorded position: before it sends again after a failure (or at start)
+the publisher asks the stream for its last message and records the position up to it, so those
+events are not sent twice even after the duplicate window; whatever still comes twice (nats-py
+flushes what it buffered while reconnecting) carries the same `Nats-Msg-Id` and JetStream drops it.
+Nothing is published while disconnected.
 
-Order survives a dropped connection. nats-py keeps what was published while disconnected (and
-what was not yet flushed when the connection dropped) and sends it after reconnecting, while
-what went into the dying socket is lost: a later event could land before an earlier one. So
-every message but the first of a batch carries `Nats-Expected-Last-Msg-Id` = the id of the event
-before it, and JetStream stores an event only right after its predecessor (a duplicate is
-recognised before that check). The first of a batch needs no guard: its predecessor is at the
-recorded position, acknowledged already. Nothing is published while disconnected, a batch whose
-connection dropped stops waiting for acks that may never come, and the position is recorded up
-to the last event of the acknowledged prefix, so the next batch starts where JetStream stopped.
+While the last ack of a full batch is awaited, the next batch is read and encoded in the worker
+thread; it is used only if the position then recorded is where it starts.
 """
 
 from __future__ import annotations
@@ -19,56 +17,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
-from nats.js.api import PubAck
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
 from adapters.follower import LogFollower
-from adapters.nats.messages import encode, event_message
+from adapters.nats.sending import MSG_ID, Outgoing, outgoing, send, stored_prefix
 from adapters.nats.streams import Subjects
 from adapters.projector import lock_position
-from projections.base import LoggedEvent
+
+__all__ = ["MSG_ID", "NAME", "NatsEventPublisher", "Outgoing", "outgoing"]
 
 log = logging.getLogger("ledger.publisher")
 
 NAME = "nats_publisher"
-ACK_TIMEOUT = 10.0
-MSG_ID = "Nats-Msg-Id"
-EXPECTED_LAST_MSG_ID = "Nats-Expected-Last-Msg-Id"
 _POLL = 0.05
 _RETRY_PAUSE = 0.2
 _MAX_PAUSE = 5.0
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One event ready to send: its log position, subject, JSON body and headers."""
-
-    position: int
-    subject: str
-    body: bytes
-    headers: dict[str, str]
-
-
-def outgoing(subjects: Subjects, batch: list[LoggedEvent]) -> list[Outgoing]:
-    """The messages of a batch in log order; each but the first names its predecessor."""
-    messages: list[Outgoing] = []
-    previous: str | None = None
-    for logged in batch:
-        message = event_message(logged)
-        msg_id = str(message.id)
-        headers = {MSG_ID: msg_id}
-        if previous is not None:
-            headers[EXPECTED_LAST_MSG_ID] = previous
-        subject = subjects.event(str(message.stream_id), message.type)
-        messages.append(Outgoing(logged.position, subject, encode(message), headers))
-        previous = msg_id
-    return messages
+T = TypeVar("T")
 
 
 class NatsEventPublisher:
@@ -82,81 +52,66 @@ class NatsEventPublisher:
         self.subjects, self.batch = subjects, batch
         self.client: Client = client if client is not None else js._nc
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._unsure = True  # the stream may hold events past the recorded position
+        self._next: tuple[int, list[Outgoing]] | None = None
 
     async def step(self) -> int:
-        """Publish the next batch and record the position; returns how many were acknowledged.
+        """Publish the next batch and record the position; returns the batch's size.
 
-        Raises when JetStream refused an event or not every ack came (connection lost, timeout);
-        the acknowledged prefix is recorded before that.
-        """
+        Raises when the batch was not acknowledged (connection lost, timeout, refused), after
+        recording the part the stream was found to hold."""
         self._loop = asyncio.get_running_loop()
         return await asyncio.to_thread(self._step_locked)
 
     def _step_locked(self) -> int:
+        error: Exception | None = None
         with self.pool.connection() as conn, conn.transaction():
             position = lock_position(conn, NAME)
-            batch = outgoing(self.subjects, self.follower.read(position, self.batch))
+            batch = self._prefetched(position) or self._read(position)
             if not batch:
                 return 0
-            assert self._loop is not None, "step() runs inside run()"
-            sending = asyncio.run_coroutine_threadsafe(self._publish(batch), self._loop)
-            acked, error = sending.result()
-            if acked:
-                self._record(conn, batch[acked - 1].position)
+            done = self._on_loop(stored_prefix(self.js, self.subjects.stream, batch)) \
+                if self._unsure else 0
+            self._unsure = True  # until the position is committed
+            try:
+                self._send(batch, done)
+                done = len(batch)
+            except Exception as failed:  # recorded as far as the stream is known to hold
+                error, self._next = failed, None
+            if done:
+                self._record(conn, batch[done - 1].position)
         if error is not None:
             raise error
-        return acked
+        self._unsure = False
+        return len(batch)
+
+    def _send(self, batch: list[Outgoing], start: int) -> None:
+        """Send batch[start:]; while its ack comes, read and encode what follows a full batch."""
+        if start == len(batch):
+            return
+        sending = asyncio.run_coroutine_threadsafe(
+            send(self.client, self.js, batch[start:]), self._running_loop())
+        if len(batch) == self.batch:
+            self._next = (batch[-1].position, self._read(batch[-1].position))
+        sending.result()
+
+    def _read(self, position: int) -> list[Outgoing]:
+        return outgoing(self.subjects, self.follower.read(position, self.batch))
+
+    def _prefetched(self, position: int) -> list[Outgoing]:
+        ready, self._next = self._next, None
+        return ready[1] if ready is not None and ready[0] == position else []
+
+    def _on_loop(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._running_loop()).result()
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        assert self._loop is not None, "step() runs on the publisher's event loop"
+        return self._loop
 
     def _record(self, conn: Connection[Any], position: int) -> None:
         conn.execute("UPDATE projection_positions SET position = %s WHERE name = %s",
                      (position, NAME))
-
-    async def _publish(self, batch: list[Outgoing]) -> tuple[int, Exception | None]:
-        """Send while connected; how many leading events were acknowledged, and why not more."""
-        reconnects = self.client.stats["reconnects"]
-        acks: list[asyncio.Future[PubAck]] = []
-        error: Exception | None = None
-        try:
-            for message in batch:
-                if not self._connected(reconnects):
-                    error = ConnectionError("not connected to NATS")
-                    break
-                acks.append(await self.js.publish_async(
-                    message.subject, message.body, headers=message.headers))
-        except Exception as failed:  # the connection closed, the reconnect buffer is full...
-            error = failed
-        acked, refused = await self._acknowledged(acks, reconnects)
-        return acked, refused or error
-
-    async def _acknowledged(
-        self, acks: list[asyncio.Future[PubAck]], reconnects: int
-    ) -> tuple[int, Exception | None]:
-        """Wait for the acks until one fails, the connection drops or the time is up."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + ACK_TIMEOUT
-        pending = {ack for ack in acks if not ack.done()}
-        while pending:
-            done, pending = await asyncio.wait(
-                pending, timeout=_POLL, return_when=asyncio.FIRST_EXCEPTION)
-            if any(not ack.cancelled() and ack.exception() is not None for ack in done):
-                break
-            if not self._connected(reconnects) or loop.time() > deadline:
-                break
-        for ack in pending:  # never answered: release publish_async's pending slots
-            ack.cancel()
-        for index, ack in enumerate(acks):
-            if ack.cancelled():
-                if self._connected(reconnects):
-                    return index, TimeoutError(f"no ack within {ACK_TIMEOUT:g} s")
-                return index, ConnectionError("connection to NATS lost before the ack")
-            failed = ack.exception()
-            if failed is not None:
-                return index, failed if isinstance(failed, Exception) else RuntimeError(failed)
-        return len(acks), None
-
-    def _connected(self, reconnects: int) -> bool:
-        """Connected, on the same connection as when the batch began."""
-        return self.client.is_connected and self.client.stats["reconnects"] == reconnects
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until stopped; while NATS or PostgreSQL is down, wait and retry from the

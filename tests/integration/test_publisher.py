@@ -275,7 +275,7 @@ class CrashError(Exception):
 
 
 class TestCrashBetweenPublishAndRecord:
-    async def test_republished_batch_is_dropped_as_duplicates(
+    async def test_an_acknowledged_batch_is_found_on_the_stream_not_sent_again(
         self, services: Services, nats_server_url: str, nats_names: NatsNames,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
@@ -300,21 +300,31 @@ class TestCrashBetweenPublishAndRecord:
 
             monkeypatch.setattr(publisher, "_record", record_unless_crashing)
 
-            # Act: the batch is acknowledged but its position never recorded; then run again.
+            # Act: the batch is acknowledged but its position never recorded; then run again
+            # (a republish the stream cannot vouch for: test_publisher_chain.py).
             with pytest.raises(CrashError):
                 await publisher.step()
             after_crash = await js.stream_info(subjects.stream)
             position_after_crash = await asyncio.to_thread(position_of, services.pool, NAME)
+            client, sent_again = js._nc, []
+            publish = client.publish
+
+            async def noting(subject: str, *args: Any, **kwargs: Any) -> None:
+                sent_again.append(subject)
+                await publish(subject, *args, **kwargs)
+
+            monkeypatch.setattr(client, "publish", noting)
             republished = await publisher.step()
             caught_up = await publisher.step()
             info = await js.stream_info(subjects.stream)
             received = await ordered_consumer_reads(js, subjects, len(expected))
         follower.close()
 
-        # Assert: stored once, the republish suppressed, the consumer sees no duplicate.
+        # Assert: stored once, the position caught up, the consumer sees no duplicate.
         assert len(expected) == 3 + 15
         assert (after_crash.state.messages, position_after_crash) == (len(expected), start)
         assert (republished, caught_up) == (len(expected), 0)
+        assert not [s for s in sent_again if s.startswith(f"{subjects.prefix}.events.")]
         assert (info.state.messages, info.state.last_seq) == (len(expected), len(expected))
         assert await asyncio.to_thread(position_of, services.pool, NAME) == expected[-1].position
         assert_each_event_once_in_order(received, expected, subjects)
@@ -420,16 +430,17 @@ class TestNatsDyingMidBatch:
         expected = await asyncio.to_thread(logged_after, services, start)
         follower = LogFollower(services.ledger, services.url)
         async with jetstream(embedded_nats.url, settings, delete=False) as js:
-            publish_async = js.publish_async
+            client = js._nc
+            publish = client.publish
             sent = [0]
 
-            async def dying_publish_async(*args: Any, **kwargs: Any) -> Any:
+            async def dying_publish(*args: Any, **kwargs: Any) -> Any:
                 sent[0] += 1
                 if sent[0] == 100:
                     embedded_nats.stop()  # blocks this loop: the client notices only later
-                return await publish_async(*args, **kwargs)
+                return await publish(*args, **kwargs)
 
-            monkeypatch.setattr(js, "publish_async", dying_publish_async)
+            monkeypatch.setattr(client, "publish", dying_publish)
             stop = asyncio.Event()
             running = asyncio.create_task(
                 NatsEventPublisher(services.pool, follower, js, subjects).run(stop))
