@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import signal
@@ -171,6 +172,16 @@ class LedgerClient:
     def head(self) -> int:
         """The log head reported by /health: it moves only when something is stored."""
         return int(self.get("/health").json()["head"])
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_master_key() -> Iterator[str]:
+    """One LEDGER_MASTER_KEY for every server of the run: servers sharing a database must
+    agree on the key that wraps its personal-data keys, as several machines must."""
+    with pytest.MonkeyPatch.context() as patch:
+        key = os.environ.get("LEDGER_MASTER_KEY") or base64.b64encode(os.urandom(32)).decode()
+        patch.setenv("LEDGER_MASTER_KEY", key)
+        yield key
 
 
 @pytest.fixture(scope="session")
