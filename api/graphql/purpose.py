@@ -3,6 +3,7 @@ scoped before anything runs; a malformed one refuses the whole operation (VALIDA
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -11,13 +12,8 @@ from graphql import ASTValidationRule, GraphQLError, ValidationRule
 
 from adapters.bootstrap import Services
 from domain.errors import ValidationError
-from domain.purpose import (
-    AppealPurpose,
-    ComplaintReviewPurpose,
-    DeclaredPurpose,
-    declare,
-    parse_purpose,
-)
+from domain.purpose import DeclaredPurpose, Purpose, declare, parse_purpose
+from projections.contact_links import linked_streams
 
 HEADER = "X-Purpose"
 
@@ -31,10 +27,22 @@ async def declare_purpose(
     if text is None or not text.strip():
         return None
     purpose = parse_purpose(text, field)
-    locate = services.ledger.numbers.locate
-    if isinstance(purpose, AppealPurpose | ComplaintReviewPurpose):  # a database lookup
-        return await anyio.to_thread.run_sync(partial(declare, purpose, locate))
-    return declare(purpose, locate)
+    declared = declare(purpose, lambda _: None)
+    if declared.streams is None:
+        return declared
+    return await anyio.to_thread.run_sync(partial(_confined, services, purpose))
+
+
+def _confined(services: Services, purpose: Purpose) -> DeclaredPurpose:
+    """A confined purpose's account (an appeal's is looked up), and the unidentified contacts
+    linked to it: once linked, their data is the client's (projections/contact_links.py)."""
+    declared = declare(purpose, services.ledger.numbers.locate)
+    assert declared.streams is not None
+    if not declared.streams:
+        return declared
+    with services.pool.connection() as conn:
+        linked = linked_streams(conn, declared.streams)
+    return replace(declared, streams=declared.streams | linked)
 
 
 def refusal_rule(error: ValidationError) -> type[ASTValidationRule]:

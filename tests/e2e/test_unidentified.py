@@ -9,7 +9,7 @@ import pytest
 
 from api.auth import Role
 from tests.e2e.conftest import PURPOSE, LedgerClient, account_number
-from tests.e2e.pd_support import ERASE, post
+from tests.e2e.pd_support import ERASE, accesses, post
 
 pytestmark = pytest.mark.e2e
 
@@ -98,6 +98,27 @@ class TestUnidentifiedContacts:
         shown = entries(ledger, account, None)
         assert {e["accountNumber"] for e in shown} == {account, ref}
         assert "LinkedToAccount" in [e["eventType"] for e in shown if e["accountNumber"] == ref]
+
+    def test_a_purpose_for_the_account_covers_the_contacts_linked_to_it(
+        self, ledger: LedgerClient
+    ) -> None:
+        account, other = account_number(), account_number()
+        for number in (account, other):
+            ledger.record({"accountNumber": number, "channel": "OFFICE", "direction": "INBOUND",
+                           "occurredAt": "2026-03-01T10:00:00+03:00", "summary": "Визит"})
+        ref = record(ledger, {"phone": phone()}, summary="Звонил до заключения договора").data[
+            "recordUnidentifiedInteraction"]["contactRef"]
+        link = ledger.gql(LINK, {"input": {"contactRef": ref, "accountNumber": account}})
+        assert link.data["linkContact"]["account"]["number"] == account
+
+        def calls(purpose: str) -> list[str]:
+            return [e["summary"] for e in entries(ledger, account, purpose)
+                    if e["accountNumber"] == ref and e["eventType"] == "InteractionRecorded"]
+
+        assert calls(f"account:{account}") == ["Звонил до заключения договора"]
+        assert calls(f"account:{other}") == ["***"]  # not this purpose's client
+        recorded = accesses(ledger, accountNumber=ref)
+        assert [a["purpose"] for a in recorded] == [f"account:{account}"]
 
     def test_a_wrong_link_is_corrected_by_linking_again(self, ledger: LedgerClient) -> None:
         wrong, right = account_number(), account_number()
