@@ -19,6 +19,7 @@ from adapters.follower import LogFollower
 from adapters.group_commit import GroupCommitter
 from adapters.migrate import apply_migrations
 from adapters.nats.publisher import NatsEventPublisher
+from adapters.nats.stored_pages import MessageFollower
 from adapters.nats.streams import Subjects
 from adapters.nats.workers import Worker, start_workers_thread
 from adapters.pd_key_rotation import check_master_keys
@@ -168,7 +169,7 @@ class Services:
 
     def publisher(self, settings: Settings) -> Worker:
         """The worker that publishes every stored event to JetStream."""
-        follower = LogFollower(self.ledger, self.url)
+        follower = MessageFollower(self.ledger, self.url)
         self.followers.append(follower)
 
         async def publish(client: Client, js: JetStreamContext, stop: asyncio.Event) -> None:

@@ -30,6 +30,9 @@ _SEQUENCES = (tuple, list, set, frozenset)
 _NOT_PAYLOAD = frozenset({"originator_id", "originator_version", "originator_topic"})
 _encoder = msgspec.json.Encoder()
 _NAMES: dict[type[Any], dict[str, str] | None] = {}
+_TIMES: dict[type[Any], tuple[str, ...]] = {}
+_TIME_FIELDS = ("occurred_at", "received_at", "at", "timestamp")  # event_time's order
+_DATETIME = (datetime, datetime | None)
 
 
 class _Message(msgspec.Struct, frozen=True, rename="camel"):
@@ -60,8 +63,7 @@ def body(logged: LoggedEvent) -> Body:
     stream_id: UUID = event.originator_id
     version: int = event.originator_version
     msg_id = event_id_text(stream_id, version)
-    cls = type(event)
-    names = _NAMES[cls] if cls in _NAMES else _NAMES.setdefault(cls, _top_level_names(cls))
+    names = names_of(type(event))
     if names is None:
         return Body(msg_id, _encoder.encode(event_message(logged)))
     fields_ = vars(event)
@@ -81,6 +83,19 @@ def event_id_text(stream_id: UUID, version: int) -> str:
     digest[8] = (digest[8] & 0x3F) | 0x80
     h = digest.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def names_of(cls: type[Any]) -> dict[str, str] | None:
+    """Each payload field's camelCase name in field order, or None for the reference path."""
+    return _NAMES[cls] if cls in _NAMES else _NAMES.setdefault(cls, _top_level_names(cls))
+
+
+def times_of(cls: type[Any]) -> tuple[str, ...]:
+    """The fields event_time may take the time from (typed datetime), in its order."""
+    if cls not in _TIMES:
+        hints = typing.get_type_hints(cls)
+        _TIMES[cls] = tuple(n for n in _TIME_FIELDS if hints.get(n) in _DATETIME)
+    return _TIMES[cls]
 
 
 def _top_level_names(cls: type[Any]) -> dict[str, str] | None:

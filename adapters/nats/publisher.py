@@ -27,6 +27,7 @@ from psycopg_pool import ConnectionPool
 
 from adapters.follower import LogFollower
 from adapters.nats.sending import MSG_ID, Outgoing, outgoing, send, stored_prefix
+from adapters.nats.stored_pages import MessageFollower
 from adapters.nats.streams import Subjects
 from adapters.projector import lock_position
 
@@ -96,6 +97,8 @@ class NatsEventPublisher:
         sending.result()
 
     def _read(self, position: int) -> list[Outgoing]:
+        if isinstance(self.follower, MessageFollower):  # stored JSON reused: stored_pages.py
+            return self.follower.messages(self.subjects, position, self.batch)
         return outgoing(self.subjects, self.follower.read(position, self.batch))
 
     def _prefetched(self, position: int) -> list[Outgoing]:

@@ -15,13 +15,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from uuid import UUID
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 from nats.js.errors import NotFoundError
 
-from adapters.nats.bodies import body
+from adapters.nats.bodies import Body, body
 from adapters.nats.streams import Subjects
 from projections.base import LoggedEvent
 
@@ -49,19 +50,23 @@ class Outgoing:
 def outgoing(subjects: Subjects, batch: list[LoggedEvent]) -> list[Outgoing]:
     """The messages of a batch in log order; each but the first names its predecessor."""
     messages: list[Outgoing] = []
-    previous: str | None = None
-    streams: dict[object, str] = {}
     for logged in batch:
-        made = body(logged)
-        headers = {MSG_ID: made.msg_id}
-        if previous is not None:
-            headers[EXPECTED_LAST_MSG_ID] = previous
-        origin = logged.event.originator_id
-        stream = streams.get(origin) or streams.setdefault(origin, str(origin))
-        subject = subjects.event(stream, logged.type)
-        messages.append(Outgoing(logged.position, subject, made.json, headers))
-        previous = made.msg_id
+        previous = messages[-1].msg_id if messages else None
+        messages.append(outgoing_message(
+            subjects, logged.position, logged.event.originator_id, logged.type, body(logged),
+            previous))
     return messages
+
+
+def outgoing_message(
+    subjects: Subjects, position: int, stream_id: UUID, event_type: str, made: Body,
+    previous: str | None,
+) -> Outgoing:
+    """One message of a batch: its subject, and headers naming the event before it, if any."""
+    headers = {MSG_ID: made.msg_id}
+    if previous is not None:
+        headers[EXPECTED_LAST_MSG_ID] = previous
+    return Outgoing(position, subjects.event(str(stream_id), event_type), made.json, headers)
 
 
 async def send(client: Client, js: JetStreamContext, batch: list[Outgoing]) -> None:

@@ -17,6 +17,8 @@ from adapters.nats import publisher as publisher_module
 from adapters.nats.bodies import body
 from adapters.nats.messages import encode, event_id, event_message
 from adapters.nats.publisher import NAME, NatsEventPublisher
+from adapters.nats.sending import outgoing
+from adapters.nats.stored_pages import MessageFollower
 from adapters.nats.streams import Subjects
 from adapters.projector import position_of
 from domain import commands as c
@@ -42,26 +44,33 @@ from tests.integration.test_publisher import (
 pytestmark = pytest.mark.integration
 
 
+def varied_log(services: Services) -> int:  # noqa: F811
+    """Appeals through their lifecycle, a meter reading, a notification (a nested struct with
+    snake_case keys: the reference path), and an account erased; the position before them."""
+    start = publish_from_head(services)
+    audit_support.history(services, new_account_number())
+    account = new_account_number()
+    appeal_number = pd_support.history(services, account)
+    pd_support.erase_now(services, account)
+    services.committer.execute(c.RecordInteraction(
+        account_number=account, channel=Channel.OFFICE, direction=Direction.INBOUND,
+        occurred_at=T0, summary="Показания", meter_reading=MeterReading(
+            meter_number="A-17", value=Decimal("1234.50"))), "operator-1", T0)
+    services.committer.execute(n.RequestNotification(
+        account_number=account, kind=NotificationKind.APPEAL_ANSWER,
+        trigger=Trigger(rule="appeal.answered", ref="x", appeal_number=appeal_number),
+        channels=(NotificationChannel.EMAIL,), subject="Ответ", text="Готово", at=T0),
+        "operator-1", T0)
+    pd_support.history(services, new_account_number())  # personal data readable
+    return start
+
+
 class TestBodies:
     def test_fast_bodies_equal_the_reference_for_every_stored_event(
         self, services: Services  # noqa: F811
     ) -> None:
-        # Arrange: appeals through their lifecycle, a meter reading, a notification (a nested
-        # struct with snake_case keys: the reference path), and an account erased.
-        start = publish_from_head(services)
-        audit_support.history(services, new_account_number())
-        account = new_account_number()
-        appeal_number = pd_support.history(services, account)
-        pd_support.erase_now(services, account)
-        services.committer.execute(c.RecordInteraction(
-            account_number=account, channel=Channel.OFFICE, direction=Direction.INBOUND,
-            occurred_at=T0, summary="Показания", meter_reading=MeterReading(
-                meter_number="A-17", value=Decimal("1234.50"))), "operator-1", T0)
-        services.committer.execute(n.RequestNotification(
-            account_number=account, kind=NotificationKind.APPEAL_ANSWER,
-            trigger=Trigger(rule="appeal.answered", ref="x", appeal_number=appeal_number),
-            channels=(NotificationChannel.EMAIL,), subject="Ответ", text="Готово", at=T0),
-            "operator-1", T0)
+        # Arrange
+        start = varied_log(services)
 
         # Act
         logged = logged_after(services, start)
@@ -73,6 +82,36 @@ class TestBodies:
         assert [(b.msg_id, b.json) for b in bodies] == [
             (str(event_id(event)), encode(event_message(event))) for event in logged]
         assert b'"[erased]"' in b"".join(b.json for b in bodies)
+        assert pd_support.SECRET.encode() in b"".join(b.json for b in bodies)
+
+    def test_messages_read_from_stored_json_equal_those_of_decoded_events(
+        self, services: Services, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    ) -> None:
+        # Arrange
+        start = varied_log(services)
+        follower = MessageFollower(services.ledger, services.url)
+        decoded: list[str] = []
+        reference_path = follower._reference
+
+        def noting(row: Any) -> Any:
+            made = reference_path(row)
+            decoded.append(made[1])
+            return made
+
+        monkeypatch.setattr(follower, "_reference", noting)
+
+        # Act: the stored JSON reused, and the mapper's decoded events encoded.
+        try:
+            fast = follower.messages(Subjects(), start, 10_000)
+            reference = outgoing(Subjects(), logged_after(services, start))
+        finally:
+            follower.close()
+
+        # Assert: the same subjects, headers and bodies, byte for byte; only the class with
+        # a nested snake_case struct was decoded.
+        assert len(fast) == len(reference) > 15
+        assert fast == reference
+        assert decoded == ["NotificationRequested"]
 
 
 class CrashError(Exception):

@@ -1,0 +1,123 @@
+"""The publisher's read: stored rows straight to message bodies, byte for byte messages.py's.
+
+The mapper decodes each stored field into its type, builds the event, and the body encodes the
+fields back; for JSON that msgspec wrote, encode(decode(x)) is x. So for an event class on the
+fast path of bodies.py, stored as its current class version, each field's stored JSON is taken
+as it is (`msgspec.Raw`), renamed to camelCase, put back in the class's field order, with the
+personal fields decrypted from `sealed` (or erased markers when the key is destroyed), exactly
+as `PersonalDataMapper.unseal` does. Anything else (an older version to upcast, a field
+missing, another mapper) goes through the mapper and the reference body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from adapters.follower import LogFollower
+from adapters.log_scan import Row, events_table, read_rows
+from adapters.nats.bodies import Body, body, event_id_text, names_of, times_of
+from adapters.nats.sending import Outgoing, outgoing_message
+from adapters.nats.streams import Subjects
+from adapters.pd_mapper import SEALED, PersonalDataMapper, Sealed, SealedShape, _aad
+from adapters.transcoder import MsgspecMapper
+from projections.base import LoggedEvent
+
+_raw_fields = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_sealed = msgspec.json.Decoder(Sealed)
+_encoder = msgspec.json.Encoder()
+_NULL = msgspec.Raw(b"null")
+
+
+class _Message(msgspec.Struct, frozen=True, rename="camel"):
+    """messages.EventMessage with every value already JSON."""
+
+    id: str
+    type: str
+    account_number: str
+    stream_id: UUID
+    version: int
+    position: int
+    occurred_at: msgspec.Raw
+    recorded_at: msgspec.Raw
+    payload: dict[str, Any]
+
+
+class MessageFollower(LogFollower):
+    """A LogFollower that also reads the log as ready NATS messages, in one binary query."""
+
+    def messages(self, subjects: Subjects, after: int, limit: int) -> list[Outgoing]:
+        """Up to `limit` events after position `after` as messages, in log order."""
+        self._seen = self._listening().count  # as read() does, for wait_for_new
+        recorder = self._ledger.recorder
+        assert isinstance(recorder, PostgresApplicationRecorder)
+        with recorder.datastore.get_connection() as conn:
+            rows = read_rows(conn, events_table(self._ledger), after, limit)
+        out: list[Outgoing] = []
+        for row in rows:
+            made, name = self._fast(row) or self._reference(row)
+            previous = out[-1].msg_id if out else None
+            out.append(outgoing_message(subjects, row[0], row[1], name, made, previous))
+        return out
+
+    def _fast(self, row: Row) -> tuple[Body, str] | None:
+        """The body and event type from the stored JSON, or None if the mapper must decode."""
+        position, stream_id, version, topic, state = row
+        mapper = self._ledger.mapper
+        if not isinstance(mapper, MsgspecMapper) or mapper.cipher or mapper.compressor:
+            return None
+        cls, shape = mapper.shape(topic)
+        names = names_of(cls)
+        if names is None:
+            return None
+        fields = _raw_fields.decode(state)
+        stored_version = fields.pop("class_version", None)
+        if (1 if stored_version is None else int(bytes(stored_version))) != shape.class_version:
+            return None  # stored before the class changed: upcast by the mapper
+        sealed = fields.pop(SEALED, _NULL)
+        if sealed != _NULL:
+            if not isinstance(shape, SealedShape) or not isinstance(mapper, PersonalDataMapper):
+                return None
+            for key, value in _unsealed(mapper, shape, stream_id, version, sealed).items():
+                fields.setdefault(key, value)
+        when = next((fields[t] for t in times_of(cls) if fields.get(t, _NULL) != _NULL), None)
+        if when is None or not names.keys() <= fields.keys():
+            return None  # no time, or a field left to its default: the mapper knows
+        name = cls.__qualname__.rsplit(".", 1)[-1]  # event_type() of its events
+        msg_id = event_id_text(stream_id, version)
+        message = _Message(
+            msg_id, name, self._number(stream_id, name, fields), stream_id, version, position,
+            when, fields["timestamp"], {camel: fields[field] for field, camel in names.items()})
+        return Body(msg_id, _encoder.encode(message)), name
+
+    def _reference(self, row: Row) -> tuple[Body, str]:
+        position, stream_id, version, topic, state = row
+        event = self._ledger.mapper.to_domain_event(StoredEvent(stream_id, version, topic, state))
+        logged = LoggedEvent(position, event, self._account_number(event))
+        return body(logged), logged.type
+
+    def _number(self, stream_id: UUID, name: str, fields: dict[str, Any]) -> str:
+        """The account number, as LogFollower._account_number finds it."""
+        if name == "Opened":
+            self._remember(stream_id, msgspec.json.decode(fields["number"], type=str))
+        number = self._numbers.get(stream_id)
+        if number is None:
+            opened = self._ledger.repository.event_store.get(stream_id, lte=1)
+            number = getattr(next(iter(opened)), "number", "")
+            self._remember(stream_id, number)
+        return number
+
+
+def _unsealed(mapper: PersonalDataMapper, shape: SealedShape, stream_id: UUID, version: int,
+              sealed: msgspec.Raw) -> dict[str, Any]:
+    """The personal fields as unseal puts them back: decrypted, or the erased markers."""
+    box = _sealed.decode(sealed)
+    cipher = mapper.keys.for_read(stream_id, box.k)
+    if cipher is None:
+        return dict(shape.erased)
+    plain = cipher.decrypt(box.b[:12], box.b[12:], _aad(stream_id, version))
+    return dict(_raw_fields.decode(plain))
