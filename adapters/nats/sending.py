@@ -72,6 +72,8 @@ def outgoing_message(
 async def send(client: Client, js: JetStreamContext, batch: list[Outgoing]) -> None:
     """Publish the batch while on one connection and wait for the ack of its last message.
 
+    The first message goes without its guard: the caller knows its predecessor is on the
+    stream, and a server restarted may not know its last message id yet (nats-server 2.9).
     Raises when the connection dropped, the ack did not come in time, or JetStream refused."""
     reconnects = client.stats["reconnects"]
 
@@ -79,11 +81,13 @@ async def send(client: Client, js: JetStreamContext, batch: list[Outgoing]) -> N
         if not (client.is_connected and client.stats["reconnects"] == reconnects):
             raise ConnectionError("connection to NATS lost during the batch")
 
-    for message in batch[:-1]:
+    first = batch[0]
+    unguarded = Outgoing(first.position, first.subject, first.body, {MSG_ID: first.msg_id})
+    *leading, last = [unguarded, *batch[1:]]
+    for message in leading:
         check_connected()
         await client.publish(message.subject, message.body, headers=message.headers)
     check_connected()
-    last = batch[-1]
     # js.publish, not publish_async: nats-py 2.16 never settles publish_async's future when
     # JetStream answers with an error (its reply handler raises instead).
     await _unless_disconnected(asyncio.ensure_future(js.publish(
