@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +33,15 @@ _UPSERT = (
     " WHERE pd_keys.key IS NULL RETURNING generation, key, master_key_id"
 )
 _SELECT = "SELECT generation, key, master_key_id FROM pd_keys WHERE account_id = %s"
+_SELECT_MANY = ("SELECT account_id, generation, key, master_key_id FROM pd_keys"
+                " WHERE account_id = ANY(%s)")
+_UPSERT_MANY = (
+    "INSERT INTO pd_keys (account_id, generation, key, master_key_id)"
+    " SELECT a, 1, k, m FROM unnest(%s::uuid[], %s::bytea[], %s::text[]) AS t(a, k, m)"
+    " ON CONFLICT (account_id) DO UPDATE SET generation = pd_keys.generation + 1,"
+    " key = EXCLUDED.key, master_key_id = EXCLUDED.master_key_id, created_at = now()"
+    " WHERE pd_keys.key IS NULL RETURNING account_id, generation, key, master_key_id"
+)
 _WRAP = (  # a key stored before wrapping, wrapped in place unless erased or changed meanwhile
     "UPDATE pd_keys SET key = %s, master_key_id = %s"
     " WHERE account_id = %s AND key = %s AND master_key_id IS NULL"
@@ -94,6 +103,37 @@ class PdKeyStore:
         if generation > key.generation:
             raise MissingKeyError(f"key generation {generation} of {account_id} is missing")
         return key.cipher
+
+    def preload(self, account_ids: Iterable[UUID]) -> None:
+        """Load many accounts' keys in one query: replays decode a page of events at once.
+
+        An account without a key row stays unloaded, so its sealed data still fails to read
+        in `for_read` (a missing key is an error); a destroyed key loads as erased."""
+        wanted = [a for a in set(account_ids) if self._cached(a) is None]
+        if not wanted:
+            return
+        with self._connection() as conn:
+            rows = conn.execute(_SELECT_MANY, (wanted,)).fetchall()
+        for account_id, *row in rows:
+            self._remember(account_id, self._data_key(account_id, tuple(row)))
+            if row[1] is not None and row[2] is None:
+                self._wrap_legacy(account_id, bytes(row[1]))
+
+    def make_many(self, account_ids: Iterable[UUID]) -> None:
+        """Load, or make in one statement, the live keys of many accounts: a campaign's list
+        seals a thousand accounts' figures at once, and a key made per statement (its own
+        commit) cost ~3 ms each. A key another writer made meanwhile is fetched by `for_write`."""
+        wanted = set(account_ids)
+        self.preload(wanted)
+        missing = [a for a in wanted if (k := self._cached(a)) is None or k.cipher is None]
+        if not missing:
+            return
+        wrapped = [self.masters.wrap(a, AESGCM.generate_key(256)) for a in missing]
+        with self._connection() as conn:
+            rows = conn.execute(_UPSERT_MANY, (missing, [w for _, w in wrapped],
+                                               [m for m, _ in wrapped])).fetchall()
+        for account_id, *row in rows:
+            self._remember(account_id, self._data_key(account_id, tuple(row)))
 
     def destroy(self, account_id: UUID, ground: str) -> bool:
         """Destroy the account's live key; False when it had none to destroy."""

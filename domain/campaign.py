@@ -13,7 +13,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.domain import Aggregate, event
 
-from domain.campaign_commands import Recipient
+from domain.campaign_list import ListedRecipient
 from domain.errors import LedgerError, ValidationError
 from domain.notification_values import NotificationChannel
 
@@ -62,9 +62,10 @@ class Campaign(Aggregate):
         """One chunk of the list: accounts and the figures their texts need."""
 
         chunk: int
-        recipients: tuple[Recipient, ...]
+        recipients: tuple[ListedRecipient, ...]
         personal_fields: ClassVar[tuple[str, ...]] = ()
-        """Account numbers and figures; sealing a list of structs awaits the PD mapper."""
+        """None at the event's level: each recipient's figures are sealed under its own
+        account's key (domain/campaign_list.py), the stream's key would cover all of them."""
 
     class CampaignStarted(Aggregate.Event):
         """A supervisor started it: its notifications go out within the window."""
@@ -112,7 +113,7 @@ class Campaign(Aggregate):
         self.status = CampaignStatus.CREATED
         self.requested: set[int] = set()
 
-    def list_recipients(self, recipients: list[Recipient]) -> None:
+    def list_recipients(self, recipients: list[ListedRecipient]) -> None:
         """Store the list in chunks, right after creation (chunk n is stream version n + 2)."""
         if self.version != 1:
             raise ValidationError("recipients are listed once, at creation", "recipients")
@@ -120,7 +121,7 @@ class Campaign(Aggregate):
             self._listed(chunk=chunk, recipients=tuple(recipients[start:start + CHUNK]))
 
     @event(CampaignRecipientsListed)
-    def _listed(self, *, chunk: int, recipients: tuple[Recipient, ...]) -> None:
+    def _listed(self, *, chunk: int, recipients: tuple[ListedRecipient, ...]) -> None:
         pass
 
     def start(self, at: datetime, by: str) -> None:

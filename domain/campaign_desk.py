@@ -15,8 +15,9 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain.campaign import Campaign, Skipped
-from domain.campaign_commands import CreateCampaign, Recipient, check_campaign
+from domain.campaign import CHUNK, Campaign, Skipped
+from domain.campaign_commands import CreateCampaign, check_campaign
+from domain.campaign_list import ListedRecipient, RecipientSealer, Values
 from domain.errors import ConflictError, NotFoundError
 from domain.ledger import Ledger
 from domain.templates import TemplateBook
@@ -26,11 +27,12 @@ T = TypeVar("T")
 
 
 class CampaignDesk:
-    """Creates, starts, cancels and advances campaigns."""
+    """Creates, starts, cancels and advances campaigns; seals and opens their lists."""
 
-    def __init__(self, ledger: Ledger, templates: TemplateBook) -> None:
+    def __init__(self, ledger: Ledger, templates: TemplateBook, sealer: RecipientSealer) -> None:
         self.ledger = ledger
         self.templates = templates
+        self.sealer = sealer
 
     def create(self, command: CreateCampaign, campaign_id: UUID, actor: str,
                now: datetime) -> int:
@@ -43,7 +45,7 @@ class CampaignDesk:
             window_start=command.window_start, window_end=command.window_end,
             recipients=len(command.recipients), by=actor, at=now,
         )
-        campaign.list_recipients(command.recipients)
+        campaign.list_recipients(self.sealer.seal(campaign_id, command.recipients))
         return self._save(campaign)
 
     def start(self, campaign_id: UUID, actor: str, now: datetime) -> int:
@@ -73,14 +75,32 @@ class CampaignDesk:
             raise NotFoundError(f"campaign {campaign_id} not found")
         return campaign
 
-    def recipients(self, campaign_id: UUID, chunk: int) -> tuple[Recipient, ...]:
-        """One chunk of the list, read from its own event (version chunk + 2)."""
-        events = self.ledger.repository.event_store.get(campaign_id, gt=chunk + 1,
-                                                        lte=chunk + 2)
-        for listed in events:
-            assert isinstance(listed, Campaign.CampaignRecipientsListed)
-            return listed.recipients
+    def recipients(self, campaign_id: UUID, chunk: int) -> tuple[ListedRecipient, ...]:
+        """One chunk of the list as stored, read from its own event (version chunk + 2)."""
+        for listed in self._chunks(campaign_id, chunk, chunk):
+            return listed
         raise NotFoundError(f"campaign {campaign_id} has no chunk {chunk}")
+
+    def opened(self, campaign_id: UUID, chunk: int) -> list[tuple[str, Values | None]]:
+        """Each account of a chunk with its figures; None once its account was erased."""
+        listed = self.recipients(campaign_id, chunk)
+        return list(zip((r.account_number for r in listed),
+                        self.sealer.open(campaign_id, listed), strict=True))
+
+    def page(self, campaign_id: UUID, start: int, count: int) -> list[tuple[str, Values | None]]:
+        """Recipients `start` to `start + count` of the list (fewer at its end), opened."""
+        listed = [r for chunk in self._chunks(campaign_id, start // CHUNK,
+                                              (start + count - 1) // CHUNK) for r in chunk]
+        page = listed[start % CHUNK:start % CHUNK + count]
+        return list(zip((r.account_number for r in page), self.sealer.open(campaign_id, page),
+                        strict=True))
+
+    def _chunks(self, campaign_id: UUID, first: int, last: int) -> (
+            list[tuple[ListedRecipient, ...]]):
+        events = self.ledger.repository.event_store.get(campaign_id, gt=first + 1,
+                                                        lte=last + 2)
+        return [e.recipients for e in events
+                if isinstance(e, Campaign.CampaignRecipientsListed)]
 
     def _act(self, campaign_id: UUID, change: Callable[[Campaign], T]) -> tuple[T, int]:
         """Decide on the campaign as stored now; the decision and the position written."""

@@ -3,7 +3,8 @@
 Inside the window and the allowed hours it requests one chunk of recipients in one batch
 (`execute_batch`: one transaction for a thousand accounts), then records the chunk on the
 campaign. Each account refuses a second request of the same campaign, so a runner that
-crashed between the two, or a second runner, asks for nothing twice. Once the window is over,
+crashed between the two, or a second runner, asks for nothing twice. A recipient whose
+account was erased (its figures no longer open) is skipped with the reason. Once the window is over,
 or the campaign is cancelled, what has not gone out is recorded as not sent, with the reason.
 """
 
@@ -20,8 +21,9 @@ from psycopg_pool import ConnectionPool
 from adapters.notify import dispatch_store
 from domain.calendar import BusinessCalendar
 from domain.campaign import Campaign, CampaignStatus, Skipped
-from domain.campaign_commands import AllowedHours, Recipient
+from domain.campaign_commands import AllowedHours
 from domain.campaign_desk import CampaignDesk
+from domain.campaign_list import ERASED_REASON, Values
 from domain.errors import LedgerError
 from domain.ledger import Outcome, Request
 from domain.notification_commands import RecordNotificationNotSent, RequestNotification
@@ -81,13 +83,16 @@ class CampaignRunner:
         if chunk is None or now < campaign.window_start or not self.hours.allow(
                 self.calendar.local(now)):
             return 0
-        recipients = self.desk.recipients(campaign_id, chunk)
-        requests = [Request(_request(campaign, r, now), ACTOR, now) for r in recipients]
-        results = self._execute(requests)
-        skipped = [Skipped(r.account_number, result.message)
-                   for r, result in zip(recipients, results, strict=True)
+        recipients = self.desk.opened(campaign_id, chunk)
+        live = [(account, values) for account, values in recipients if values is not None]
+        results = self._execute([Request(_request(campaign, account, values, now), ACTOR, now)
+                                 for account, values in live])
+        refused = [Skipped(account, result.message)
+                   for (account, _), result in zip(live, results, strict=True)
                    if isinstance(result, LedgerError)]
-        self.desk.record_chunk(campaign_id, chunk, len(recipients) - len(skipped), skipped, now)
+        erased = [Skipped(account, ERASED_REASON) for account, v in recipients if v is None]
+        self.desk.record_chunk(campaign_id, chunk, len(live) - len(refused), erased + refused,
+                               now)
         made = sum(1 for r in results if not isinstance(r, LedgerError) and not r.duplicate)
         self.requested += made
         return len(recipients)
@@ -117,13 +122,13 @@ class CampaignRunner:
         return len(requests)
 
 
-def _request(campaign: Campaign, recipient: Recipient, now: datetime) -> RequestNotification:
+def _request(campaign: Campaign, account_number: str, values: Values,
+             now: datetime) -> RequestNotification:
     template = Template(id="campaign", kind=NotificationKind.CAMPAIGN, channels=(campaign.via,),
                         subject=campaign.subject, text=campaign.text)
-    subject, text = template.render({**recipient.values,
-                                     "account_number": recipient.account_number})
+    subject, text = template.render({**values, "account_number": account_number})
     return RequestNotification(
-        account_number=recipient.account_number, kind=NotificationKind.CAMPAIGN,
+        account_number=account_number, kind=NotificationKind.CAMPAIGN,
         trigger=Trigger(rule="campaign", ref=str(campaign.id), campaign_id=campaign.id),
         channels=(campaign.via,), subject=subject, text=text, at=now)
 

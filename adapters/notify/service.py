@@ -18,6 +18,7 @@ from adapters.follower import LogFollower
 from adapters.nats.streams import Subjects
 from adapters.nats.workers import Worker
 from adapters.notify.campaign_runner import CampaignRunner
+from adapters.notify.campaign_sealer import CampaignSealer
 from adapters.notify.dispatcher import Dispatcher, Retry
 from adapters.notify.gateways import Gateway
 from adapters.notify.nats_out import NatsGateway, NotifySubjects
@@ -57,8 +58,8 @@ def rule_book(services: Services, settings: Settings) -> RuleBook:
 
 
 def campaign_desk(services: Services, settings: Settings) -> CampaignDesk:
-    """The campaigns' command handlers on the services' ledger."""
-    return CampaignDesk(services.ledger, templates(settings))
+    """The campaigns' command handlers on the services' ledger; lists sealed with its keys."""
+    return CampaignDesk(services.ledger, templates(settings), CampaignSealer(services.keys))
 
 
 def gateways(services: Services, settings: Settings, js: JetStreamContext,

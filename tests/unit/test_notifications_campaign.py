@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -13,8 +13,9 @@ import pytest
 
 from domain.calendar import BusinessCalendar
 from domain.campaign import Campaign, CampaignStatus, CampaignTransitionError, Skipped
-from domain.campaign_commands import AllowedHours, CreateCampaign
+from domain.campaign_commands import AllowedHours, CreateCampaign, Recipient
 from domain.campaign_desk import CampaignDesk
+from domain.campaign_list import ListedRecipient, SealedValues, Values
 from domain.errors import ValidationError
 from domain.ledger import Ledger
 from domain.templates import DEFAULT_TEMPLATES
@@ -140,10 +141,51 @@ def started(desk: CampaignDesk) -> Any:
     return campaign_id
 
 
+class MemorySealer:
+    """Seals figures by keeping them aside (the real sealer needs the key table); an erased
+    account's figures no longer open."""
+
+    def __init__(self) -> None:
+        self.kept: dict[bytes, Values] = {}
+        self.erased: set[str] = set()
+
+    def seal(self, campaign_id: UUID, recipients: Sequence[Recipient]) -> list[ListedRecipient]:
+        for r in recipients:
+            self.kept[(campaign_id.hex + r.account_number).encode()] = dict(r.values)
+        return [ListedRecipient(account_number=r.account_number, sealed=SealedValues(
+            k=1, b=(campaign_id.hex + r.account_number).encode())) for r in recipients]
+
+    def open(self, campaign_id: UUID, listed: Sequence[ListedRecipient]) -> list[Values | None]:
+        return [None if r.account_number in self.erased or r.sealed is None
+                else self.kept[r.sealed.b] for r in listed]
+
+
+class TestList:
+    def test_a_page_of_the_list_spans_chunks_and_opens_each_recipient(
+        self, desk: CampaignDesk
+    ) -> None:
+        campaign_id = uuid4()
+        desk.create(command(1_005), campaign_id, "supervisor", NOW)
+
+        page = desk.page(campaign_id, 998, 4)
+
+        assert [a for a, _ in page] == [f"{1000000998 + i}" for i in range(4)]
+        assert page[0][1] == {"name": "Клиент", "debt": "1 234,56"}
+
+    def test_an_erased_recipient_opens_as_none(self, desk: CampaignDesk) -> None:
+        campaign_id = uuid4()
+        desk.create(command(3), campaign_id, "supervisor", NOW)
+        assert isinstance(desk.sealer, MemorySealer)
+
+        desk.sealer.erased.add("1000000001")
+
+        assert [v is None for _, v in desk.opened(campaign_id, 0)] == [False, True, False]
+
+
 @pytest.fixture
 def desk() -> Iterator[CampaignDesk]:
     env = {"PERSISTENCE_MODULE": "eventsourcing.popo",
            "MAPPER_TOPIC": "adapters.transcoder:MsgspecMapper"}
     app = Ledger(env, numbers=MemoryNumbers(), calendar=BusinessCalendar())
-    yield CampaignDesk(app, DEFAULT_TEMPLATES)
+    yield CampaignDesk(app, DEFAULT_TEMPLATES, MemorySealer())
     app.close()

@@ -9,6 +9,7 @@ from uuid import UUID
 import strawberry
 
 from api.graphql.context import Context
+from api.graphql.notifications.campaign_list import CampaignRecipientConnection, recipient_list
 from api.graphql.notifications.types import NotificationChannel, NotificationStatus
 from api.graphql.pagination import PageInfo, decode, encode, page_size
 from api.graphql.personal import pd_field
@@ -27,7 +28,8 @@ class CampaignStatus(StrEnum):
 class CampaignProgress:
     recipients: int = strawberry.field(description="On the list.")
     requested: int = strawberry.field(description="Notifications asked for so far.")
-    skipped: int = strawberry.field(description="Recipients not asked for (unknown account).")
+    skipped: int = strawberry.field(
+        description="Recipients not asked for (unknown account, or its data erased).")
     waiting: int = strawberry.field(description="Asked for, not yet sent.")
     sent: int = strawberry.field(description="Taken by a gateway (delivered and read included).")
     delivered: int = strawberry.field(description="Delivered (read included).")
@@ -114,6 +116,12 @@ async def _skipped(root: Campaign, info: strawberry.Info[Context, None],
     return [SkippedRecipient(account_number=a, reason=r) for a, r in rows]
 
 
+async def _list(root: Campaign, info: strawberry.Info[Context, None], first: int | None = 50,
+                after: str | None = None) -> CampaignRecipientConnection:
+    """The list as given, each recipient's figures protected as its personal data."""
+    return await recipient_list(root.campaign_id, (root.subject, root.text), info, first, after)
+
+
 @strawberry.type(description="An auto-informing campaign (9.1.6): scenario, list, window.")
 class Campaign:
     id: strawberry.ID
@@ -138,6 +146,8 @@ class Campaign:
         resolver=_results, description="What became of each recipient's message.")
     skipped: list[SkippedRecipient] = strawberry.field(
         resolver=_skipped, description="Recipients no message was asked for.")
+    recipient_list: CampaignRecipientConnection = strawberry.field(
+        resolver=_list, description="The list with each recipient's figures (personal data).")
 
     @property
     def campaign_id(self) -> UUID:
