@@ -21,6 +21,7 @@ from adapters.notify.service import (
     templates,
 )
 from adapters.settings import Settings
+from api.cli_letters import add_letters_command
 from domain.campaign_commands import CreateCampaign
 from domain.errors import LedgerError
 
@@ -74,13 +75,14 @@ def campaign(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def add_notify_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """`ledger notify [--templates]`, `ledger campaign create FILE [--start]`."""
+    """`ledger notify [--templates]`, `ledger notify letters`, `ledger campaign create FILE`."""
     p = sub.add_parser("notify", help="run the notification side only: notifier, dispatcher, "
                        "receipts, campaign runner")
     p.add_argument("--templates", action="store_true",
                    help="print the notification templates as JSON (the shape of "
                    "LEDGER_NOTIFICATION_TEMPLATES) and exit")
     p.set_defaults(run=notify)
+    add_letters_command(p)
     create = sub.add_parser("campaign", help="campaigns").add_subparsers(
         dest="action", required=True).add_parser(
         "create", help="create a campaign from a JSON file shaped like CampaignInput")

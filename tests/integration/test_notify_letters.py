@@ -3,7 +3,12 @@ printing only as a recorded access."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -95,3 +100,62 @@ class TestLetters:
         marked = mark_printed(services.pool, [message.notification_id])
 
         assert marked == 1 and printed(services, account) == []
+
+
+def print_run(services: Services, *args: str) -> subprocess.CompletedProcess[str]:
+    """`ledger notify letters ARGS` against the tests' database."""
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", "notify", "letters", "--limit", "10000", *args],
+        env=os.environ | {"LEDGER_DATABASE_URL": services.url}, capture_output=True, text=True,
+        timeout=120, check=False)
+
+
+class TestPrintCommand:
+    async def test_it_writes_the_letters_and_records_one_access_per_account(
+        self, services: Services, tmp_path: Path
+    ) -> None:
+        account, erased = new_account(), new_account()
+        for number in (account, erased):
+            history(services, number)
+        sent = [(await post(services, account)).notification_id for _ in range(2)]
+        await post(services, erased)
+        erase_now(services, erased)
+        out = tmp_path / "letters.jsonl"
+
+        result = print_run(services, "--purpose", "audit:print-run-2", "--out", str(out))
+
+        assert result.returncode == 0, result.stderr
+        lines = [json.loads(line) for line in out.read_text().splitlines()]
+        ours = [x for x in lines if x["accountNumber"] == account]
+        assert sorted(x["letterId"] for x in ours) == sorted(str(i) for i in sent)
+        assert ours[0]["address"] == ADDRESS and "Иванов И. И." in ours[0]["body"]
+        assert not [x for x in lines if x["accountNumber"] == erased]
+        assert (out.stat().st_mode & 0o777) == 0o600
+        assert accesses(services, account) == [
+            ("audit:print-run-2", ["Letter.address", "Letter.body", "Letter.subject"])]
+        assert accesses(services, erased) == []
+
+    async def test_a_purpose_confined_to_one_account_is_refused_and_nothing_is_read(
+        self, services: Services
+    ) -> None:
+        account = new_account()
+        history(services, account)
+        await post(services, account)
+
+        result = print_run(services, "--purpose", f"account:{account}")
+
+        assert (result.returncode, result.stdout) == (2, "")
+        assert "covers one account" in result.stderr
+        assert accesses(services, account) == []
+
+    async def test_marked_printed_they_do_not_come_again(self, services: Services) -> None:
+        account = new_account()
+        history(services, account)
+        await post(services, account)
+
+        first = print_run(services, "--format", "text", "--mark-printed")
+        again = print_run(services, "--format", "text")
+
+        assert first.returncode == 0, first.stderr
+        assert ADDRESS in first.stdout and f"лицевой счёт {account}" in first.stdout
+        assert f"лицевой счёт {account}" not in again.stdout
