@@ -78,11 +78,9 @@ def body(logged: LoggedEvent) -> Body:
 
 def event_id_text(stream_id: UUID, version: int) -> str:
     """str(uuid5(stream_id, f"v{version}")) without building the UUID object."""
-    digest = bytearray(hashlib.sha1(stream_id.bytes + b"v%d" % version).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = hashlib.sha1(stream_id.bytes + b"v%d" % version).hexdigest()
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
 
 
 def names_of(cls: type[Any]) -> dict[str, str] | None:

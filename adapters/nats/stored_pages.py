@@ -11,10 +11,12 @@ missing, another mapper) goes through the mapper and the reference body.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import msgspec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
@@ -25,6 +27,7 @@ from adapters.nats.sending import Outgoing, outgoing_message
 from adapters.nats.streams import Subjects
 from adapters.pd_mapper import SEALED, PersonalDataMapper, Sealed, SealedShape, _aad
 from adapters.transcoder import MsgspecMapper
+from domain.ledger import Ledger
 from projections.base import LoggedEvent
 
 _raw_fields = msgspec.json.Decoder(dict[str, msgspec.Raw])
@@ -47,52 +50,93 @@ class _Message(msgspec.Struct, frozen=True, rename="camel"):
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """How the stored JSON of one topic becomes a body: its type name, payload names, time
+    fields, class version, and sealed shape (None when it seals nothing)."""
+
+    name: str
+    names: dict[str, str]
+    times: tuple[str, ...]
+    version: int
+    sealed: SealedShape | None
+
+
 class MessageFollower(LogFollower):
     """A LogFollower that also reads the log as ready NATS messages, in one binary query."""
+
+    def __init__(self, ledger: Ledger, url: str) -> None:
+        super().__init__(ledger, url)
+        self._plans: dict[str, _Plan | None] = {}
 
     def messages(self, subjects: Subjects, after: int, limit: int) -> list[Outgoing]:
         """Up to `limit` events after position `after` as messages, in log order."""
         self._seen = self._listening().count  # as read() does, for wait_for_new
-        recorder = self._ledger.recorder
+        recorder, mapper = self._ledger.recorder, self._ledger.mapper
         assert isinstance(recorder, PostgresApplicationRecorder)
         with recorder.datastore.get_connection() as conn:
             rows = read_rows(conn, events_table(self._ledger), after, limit)
+        fast = isinstance(mapper, MsgspecMapper) and not (mapper.cipher or mapper.compressor)
+        ciphers: dict[tuple[UUID, int], AESGCM | None] = {}  # the page's keys, read once
         out: list[Outgoing] = []
         for row in rows:
-            made, name = self._fast(row) or self._reference(row)
+            plan = self._plan(row[3]) if fast else None
+            made, name = (plan and self._fast(row, plan, ciphers)) or self._reference(row)
             previous = out[-1].msg_id if out else None
             out.append(outgoing_message(subjects, row[0], row[1], name, made, previous))
         return out
 
-    def _fast(self, row: Row) -> tuple[Body, str] | None:
+    def _plan(self, topic: str) -> _Plan | None:
+        """How the topic's stored JSON becomes a body; None when its events need the mapper."""
+        if topic not in self._plans:
+            mapper = self._ledger.mapper
+            assert isinstance(mapper, MsgspecMapper)
+            cls, shape = mapper.shape(topic)
+            names = names_of(cls)
+            sealed = shape if isinstance(shape, SealedShape) and isinstance(
+                mapper, PersonalDataMapper) else None
+            self._plans[topic] = None if names is None else _Plan(
+                cls.__qualname__.rsplit(".", 1)[-1], names, times_of(cls),
+                shape.class_version, sealed)
+        return self._plans[topic]
+
+    def _fast(self, row: Row, plan: _Plan,
+              ciphers: dict[tuple[UUID, int], AESGCM | None]) -> tuple[Body, str] | None:
         """The body and event type from the stored JSON, or None if the mapper must decode."""
-        position, stream_id, version, topic, state = row
-        mapper = self._ledger.mapper
-        if not isinstance(mapper, MsgspecMapper) or mapper.cipher or mapper.compressor:
-            return None
-        cls, shape = mapper.shape(topic)
-        names = names_of(cls)
-        if names is None:
-            return None
+        position, stream_id, version, _, state = row
         fields = _raw_fields.decode(state)
         stored_version = fields.pop("class_version", None)
-        if (1 if stored_version is None else int(bytes(stored_version))) != shape.class_version:
+        if (1 if stored_version is None else int(bytes(stored_version))) != plan.version:
             return None  # stored before the class changed: upcast by the mapper
         sealed = fields.pop(SEALED, _NULL)
         if sealed != _NULL:
-            if not isinstance(shape, SealedShape) or not isinstance(mapper, PersonalDataMapper):
+            if plan.sealed is None:
                 return None
-            for key, value in _unsealed(mapper, shape, stream_id, version, sealed).items():
+            for key, value in self._unsealed(plan.sealed, row, sealed, ciphers).items():
                 fields.setdefault(key, value)
-        when = next((fields[t] for t in times_of(cls) if fields.get(t, _NULL) != _NULL), None)
-        if when is None or not names.keys() <= fields.keys():
+        when = next((fields[t] for t in plan.times if fields.get(t, _NULL) != _NULL), None)
+        if when is None or not plan.names.keys() <= fields.keys():
             return None  # no time, or a field left to its default: the mapper knows
-        name = cls.__qualname__.rsplit(".", 1)[-1]  # event_type() of its events
         msg_id = event_id_text(stream_id, version)
-        message = _Message(
-            msg_id, name, self._number(stream_id, name, fields), stream_id, version, position,
-            when, fields["timestamp"], {camel: fields[field] for field, camel in names.items()})
-        return Body(msg_id, _encoder.encode(message)), name
+        payload = {camel: fields[field] for field, camel in plan.names.items()}
+        message = _Message(msg_id, plan.name, self._number(stream_id, plan.name, fields),
+                           stream_id, version, position, when, fields["timestamp"], payload)
+        return Body(msg_id, _encoder.encode(message)), plan.name
+
+    def _unsealed(self, shape: SealedShape, row: Row, sealed: msgspec.Raw,
+                  ciphers: dict[tuple[UUID, int], AESGCM | None]) -> dict[str, Any]:
+        """The personal fields as unseal puts them back: decrypted, or the erased markers."""
+        stream_id, version = row[1], row[2]
+        box = _sealed.decode(sealed)
+        if (stream_id, box.k) not in ciphers:
+            mapper = self._ledger.mapper
+            assert isinstance(mapper, PersonalDataMapper)
+            ciphers[stream_id, box.k] = mapper.keys.for_read(stream_id, box.k)
+        cipher = ciphers[stream_id, box.k]
+        if cipher is None:
+            return dict(shape.erased)
+        plain = cipher.decrypt(box.b[:12], box.b[12:], _aad(stream_id, version))
+        return dict(_raw_fields.decode(plain))
 
     def _reference(self, row: Row) -> tuple[Body, str]:
         position, stream_id, version, topic, state = row
@@ -111,13 +155,3 @@ class MessageFollower(LogFollower):
             self._remember(stream_id, number)
         return number
 
-
-def _unsealed(mapper: PersonalDataMapper, shape: SealedShape, stream_id: UUID, version: int,
-              sealed: msgspec.Raw) -> dict[str, Any]:
-    """The personal fields as unseal puts them back: decrypted, or the erased markers."""
-    box = _sealed.decode(sealed)
-    cipher = mapper.keys.for_read(stream_id, box.k)
-    if cipher is None:
-        return dict(shape.erased)
-    plain = cipher.decrypt(box.b[:12], box.b[12:], _aad(stream_id, version))
-    return dict(_raw_fields.decode(plain))
