@@ -63,7 +63,8 @@ def exports(pg_server_url: str, run_id: str,
 
 
 def _cli(args: list[str], url: str | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env = {k: v for k, v in os.environ.items()  # the master key the services here use, too
+           if not k.startswith("LEDGER_") or k == "LEDGER_MASTER_KEY"}
     env["LEDGER_DATABASE_URL"] = url or "postgresql://nobody@127.0.0.1:1/gone"
     return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env,
                           capture_output=True, check=False)

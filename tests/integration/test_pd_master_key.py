@@ -177,7 +177,8 @@ class TestRotation:
 
         with pytest.raises(MasterKeyError):  # without the old master nothing can move
             rewrap(services.url, MasterKeys(new), lambda n: None)
-        old_text = local_master_key(load_settings().data_dir).read_text()
+        configured = load_settings()  # the e2e suite's shared LEDGER_MASTER_KEY, if it ran
+        old_text = configured.master_key or local_master_key(configured.data_dir).read_text()
         settings = dataclasses.replace(load_settings(), database_url=services.url,
                                        master_key=new_text, master_keys_previous=(old_text,))
         assert rewrap_keys(argparse.Namespace(), settings) == 0
