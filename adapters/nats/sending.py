@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from uuid import UUID
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
@@ -53,20 +52,20 @@ def outgoing(subjects: Subjects, batch: list[LoggedEvent]) -> list[Outgoing]:
     for logged in batch:
         previous = messages[-1].msg_id if messages else None
         messages.append(outgoing_message(
-            subjects, logged.position, logged.event.originator_id, logged.type, body(logged),
-            previous))
+            subjects, logged.position, str(logged.event.originator_id), logged.type,
+            body(logged), previous))
     return messages
 
 
 def outgoing_message(
-    subjects: Subjects, position: int, stream_id: UUID, event_type: str, made: Body,
+    subjects: Subjects, position: int, stream_id: str, event_type: str, made: Body,
     previous: str | None,
 ) -> Outgoing:
     """One message of a batch: its subject, and headers naming the event before it, if any."""
     headers = {MSG_ID: made.msg_id}
     if previous is not None:
         headers[EXPECTED_LAST_MSG_ID] = previous
-    return Outgoing(position, subjects.event(str(stream_id), event_type), made.json, headers)
+    return Outgoing(position, subjects.event(stream_id, event_type), made.json, headers)
 
 
 async def send(client: Client, js: JetStreamContext, batch: list[Outgoing]) -> None:

@@ -11,22 +11,20 @@ missing, another mapper) goes through the mapper and the reference body.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import msgspec
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from adapters.follower import LogFollower
 from adapters.log_scan import Row, events_table, read_rows
-from adapters.nats.bodies import Body, body, event_id_text, names_of, times_of
+from adapters.nats.bodies import Body, body, event_id_text
+from adapters.nats.plans import Page, Plan, plan_of
 from adapters.nats.sending import Outgoing, outgoing_message
 from adapters.nats.streams import Subjects
 from adapters.pd_mapper import SEALED, PersonalDataMapper, Sealed, SealedShape, _aad
-from adapters.transcoder import MsgspecMapper
 from domain.ledger import Ledger
 from projections.base import LoggedEvent
 
@@ -50,58 +48,37 @@ class _Message(msgspec.Struct, frozen=True, rename="camel"):
     payload: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class _Plan:
-    """How the stored JSON of one topic becomes a body: its type name, payload names, time
-    fields, class version, and sealed shape (None when it seals nothing)."""
-
-    name: str
-    names: dict[str, str]
-    times: tuple[str, ...]
-    version: int
-    sealed: SealedShape | None
-
-
 class MessageFollower(LogFollower):
     """A LogFollower that also reads the log as ready NATS messages, in one binary query."""
 
     def __init__(self, ledger: Ledger, url: str) -> None:
         super().__init__(ledger, url)
-        self._plans: dict[str, _Plan | None] = {}
+        self._plans: dict[str, Plan | None] = {}
 
     def messages(self, subjects: Subjects, after: int, limit: int) -> list[Outgoing]:
         """Up to `limit` events after position `after` as messages, in log order."""
         self._seen = self._listening().count  # as read() does, for wait_for_new
-        recorder, mapper = self._ledger.recorder, self._ledger.mapper
+        recorder = self._ledger.recorder
         assert isinstance(recorder, PostgresApplicationRecorder)
         with recorder.datastore.get_connection() as conn:
             rows = read_rows(conn, events_table(self._ledger), after, limit)
-        fast = isinstance(mapper, MsgspecMapper) and not (mapper.cipher or mapper.compressor)
-        ciphers: dict[tuple[UUID, int], AESGCM | None] = {}  # the page's keys, read once
+        page = Page()
         out: list[Outgoing] = []
         for row in rows:
-            plan = self._plan(row[3]) if fast else None
-            made, name = (plan and self._fast(row, plan, ciphers)) or self._reference(row)
+            plan = self._plan(row[3])
+            made, name = (plan and self._fast(row, plan, page)) or self._reference(row)
             previous = out[-1].msg_id if out else None
-            out.append(outgoing_message(subjects, row[0], row[1], name, made, previous))
+            out.append(outgoing_message(
+                subjects, row[0], page.text(row[1]), name, made, previous))
         return out
 
-    def _plan(self, topic: str) -> _Plan | None:
+    def _plan(self, topic: str) -> Plan | None:
         """How the topic's stored JSON becomes a body; None when its events need the mapper."""
         if topic not in self._plans:
-            mapper = self._ledger.mapper
-            assert isinstance(mapper, MsgspecMapper)
-            cls, shape = mapper.shape(topic)
-            names = names_of(cls)
-            sealed = shape if isinstance(shape, SealedShape) and isinstance(
-                mapper, PersonalDataMapper) else None
-            self._plans[topic] = None if names is None else _Plan(
-                cls.__qualname__.rsplit(".", 1)[-1], names, times_of(cls),
-                shape.class_version, sealed)
+            self._plans[topic] = plan_of(self._ledger.mapper, topic)
         return self._plans[topic]
 
-    def _fast(self, row: Row, plan: _Plan,
-              ciphers: dict[tuple[UUID, int], AESGCM | None]) -> tuple[Body, str] | None:
+    def _fast(self, row: Row, plan: Plan, page: Page) -> tuple[Body, str] | None:
         """The body and event type from the stored JSON, or None if the mapper must decode."""
         position, stream_id, version, _, state = row
         fields = _raw_fields.decode(state)
@@ -112,31 +89,33 @@ class MessageFollower(LogFollower):
         if sealed != _NULL:
             if plan.sealed is None:
                 return None
-            for key, value in self._unsealed(plan.sealed, row, sealed, ciphers).items():
+            for key, value in self._unsealed(plan.sealed, row, sealed, page).items():
                 fields.setdefault(key, value)
         when = next((fields[t] for t in plan.times if fields.get(t, _NULL) != _NULL), None)
         if when is None or not plan.names.keys() <= fields.keys():
             return None  # no time, or a field left to its default: the mapper knows
         msg_id = event_id_text(stream_id, version)
         payload = {camel: fields[field] for field, camel in plan.names.items()}
-        message = _Message(msg_id, plan.name, self._number(stream_id, plan.name, fields),
+        message = _Message(msg_id, plan.name, self._number(stream_id, plan.name, fields, page),
                            stream_id, version, position, when, fields["timestamp"], payload)
         return Body(msg_id, _encoder.encode(message)), plan.name
 
-    def _unsealed(self, shape: SealedShape, row: Row, sealed: msgspec.Raw,
-                  ciphers: dict[tuple[UUID, int], AESGCM | None]) -> dict[str, Any]:
+    def _unsealed(
+        self, shape: SealedShape, row: Row, sealed: msgspec.Raw, page: Page
+    ) -> dict[str, Any]:
         """The personal fields as unseal puts them back: decrypted, or the erased markers."""
         stream_id, version = row[1], row[2]
         box = _sealed.decode(sealed)
-        if (stream_id, box.k) not in ciphers:
+        key = (stream_id.int, box.k)
+        if key not in page.ciphers:
             mapper = self._ledger.mapper
             assert isinstance(mapper, PersonalDataMapper)
-            ciphers[stream_id, box.k] = mapper.keys.for_read(stream_id, box.k)
-        cipher = ciphers[stream_id, box.k]
+            page.ciphers[key] = mapper.keys.for_read(stream_id, box.k)
+        cipher = page.ciphers[key]
         if cipher is None:
-            return dict(shape.erased)
+            return shape.erased
         plain = cipher.decrypt(box.b[:12], box.b[12:], _aad(stream_id, version))
-        return dict(_raw_fields.decode(plain))
+        return _raw_fields.decode(plain)
 
     def _reference(self, row: Row) -> tuple[Body, str]:
         position, stream_id, version, topic, state = row
@@ -144,14 +123,17 @@ class MessageFollower(LogFollower):
         logged = LoggedEvent(position, event, self._account_number(event))
         return body(logged), logged.type
 
-    def _number(self, stream_id: UUID, name: str, fields: dict[str, Any]) -> str:
+    def _number(self, stream_id: UUID, name: str, fields: dict[str, Any], page: Page) -> str:
         """The account number, as LogFollower._account_number finds it."""
         if name == "Opened":
             self._remember(stream_id, msgspec.json.decode(fields["number"], type=str))
+        elif stream_id.int in page.numbers:
+            return page.numbers[stream_id.int]
         number = self._numbers.get(stream_id)
         if number is None:
             opened = self._ledger.repository.event_store.get(stream_id, lte=1)
             number = getattr(next(iter(opened)), "number", "")
             self._remember(stream_id, number)
+        page.numbers[stream_id.int] = number
         return number
 
