@@ -13,10 +13,11 @@ Throughput: N stored events (the backlog) are published R times, alternating two
 round into fresh streams of the same configuration, and the median round is shown:
 - raw: the same subjects and JSON bodies, each with a Nats-Msg-Id header, sent by a plain loop
   of `js.publish_async` and then awaiting every ack (the baseline);
-- publisher: `NatsEventPublisher.step()` from position 0 until it returns 0, i.e. read the log,
-  encode, publish with acks, record the position, batch after batch.
-Then where the publisher's time goes: the log read alone, the encoding alone, and the publish
-with acks of already-encoded batches, each divided by the raw rate.
+- publisher: `NatsEventPublisher.step()` from position 0 until it returns 0, i.e. read the log
+  into messages (`MessageFollower`, as `ledger serve` does), send each batch as a chain with one
+  ack for its last message, record the position, batch after batch.
+Then where the publisher's time goes: the read into messages alone (next to the decoding read
+it replaces), and the send of ready batches, each divided by the raw rate.
 
 Latency: the publisher runs in its worker thread as in `ledger serve`; a pacer submits one
 command (one event) every 1/rate seconds through the group committer for S seconds, and an
