@@ -1,8 +1,10 @@
-"""Group commit: one writer thread stores the decisions of many concurrent callers at once.
+"""Group commit: one writer stores the decisions of many concurrent callers at once.
 
 The event store locks its table until commit, so concurrent transactions queue behind each
 other; batching commands into one transaction keeps that gap-free guarantee and multiplies
-throughput (STACK-NOTES.md). Each caller still gets its own outcome or error.
+throughput (STACK-NOTES.md). Each caller still gets its own outcome or error. The ledger's own
+commands go through a pipeline (adapters/commit_pipeline.py) that decides the next batch while
+the previous one commits; a custom batch executor (e.g. access records) runs one batch at a time.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import datetime
 
+from adapters.commit_pipeline import CommitPipeline
 from domain.commands import Command
 from domain.errors import LedgerError
 from domain.ledger import Ledger, Outcome, Request
@@ -40,13 +43,18 @@ class GroupCommitter:
         self._queue: queue.SimpleQueue[tuple[Request, Future[Outcome]] | object] = (
             queue.SimpleQueue()
         )
+        self._pipeline = CommitPipeline(ledger, max_batch) if execute_batch is None else None
         self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
-        self._thread.start()
+        if self._pipeline is None:
+            self._thread.start()
 
     def submit(self, command: Command, actor: str, now: datetime) -> Future[Outcome]:
         """Queue a command; the future holds its outcome or its LedgerError."""
         future: Future[Outcome] = Future()
-        self._queue.put((Request(command, actor, now), future))
+        if self._pipeline is not None:
+            self._pipeline.put(Request(command, actor, now), future)
+        else:
+            self._queue.put((Request(command, actor, now), future))
         return future
 
     def execute(self, command: Command, actor: str, now: datetime) -> Outcome:
@@ -59,6 +67,9 @@ class GroupCommitter:
 
     def close(self) -> None:
         """Finish what is queued, then stop the writer."""
+        if self._pipeline is not None:
+            self._pipeline.close()
+            return
         self._queue.put(_STOP)
         self._thread.join(timeout=30)
 

@@ -101,7 +101,7 @@ class Ledger(Application[UUID]):
         """Decide every request on fresh aggregates and store all decisions in one commit."""
         for attempt in range(MAX_ATTEMPTS):
             accounts: dict[UUID, Account] = {}
-            fresh = self._load_fresh(requests)
+            fresh = self.fresh_accounts(requests)
             decided = [self._decide(r, accounts, fresh) for r in requests]
             try:
                 recordings = self.save(*accounts.values())
@@ -117,7 +117,7 @@ class Ledger(Application[UUID]):
         """The account as its history makes it now, or None if it was never contacted."""
         return self._load(account_stream_id(number))
 
-    def _load_fresh(self, requests: Sequence[Request]) -> dict[UUID, Account | None]:
+    def fresh_accounts(self, requests: Sequence[Request]) -> dict[UUID, Account | None]:
         """The accounts a batch names by number, brought up to date with one read (or none)."""
         ids = {i for r in requests if (i := _stream_of(r.command)) is not None}
         recorder = many_streams(self.repository, self.recorder)
@@ -140,16 +140,17 @@ class Ledger(Application[UUID]):
         self, request: Request, accounts: dict[UUID, Account], fresh: dict[UUID, Account | None]
     ) -> Decision | LedgerError:
         try:
-            account = self._target(request, accounts, fresh)
+            account = self.target(request, accounts, fresh)
             decision = DECIDERS[type(request.command)](self, account, request)
         except LedgerError as error:
             return error
         accounts[account.id] = account
         return decision
 
-    def _target(
+    def target(
         self, request: Request, accounts: dict[UUID, Account], fresh: dict[UUID, Account | None]
     ) -> Account:
+        """The account a request acts on: already in hand, freshly read, or new."""
         command = request.command
         if isinstance(command, c.AccountCommand):
             account_id = account_stream_id(command.account_number)
@@ -203,4 +204,3 @@ def _stream_of(command: c.Command) -> UUID | None:
         return account_stream_id(command.account_number)
     except LedgerError:
         return None
-

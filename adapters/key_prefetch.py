@@ -1,0 +1,55 @@
+"""Fetching the data keys of queued commands' accounts ahead of the batch that seals with them.
+
+A batch's events are sealed with their accounts' data keys (adapters/pd_mapper.py), cached for
+a few seconds; a key missing from that cache costs the committer a round trip while every
+caller of the batch waits. The committer hands the accounts of commands it has just queued to
+this thread, which loads their keys in one query meanwhile; what it has not loaded by the time
+the batch is sealed is fetched there as before.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+from uuid import UUID
+
+
+class KeyPrefetcher:
+    """Preloads keys for the given accounts in a thread of its own (a no-op without keys)."""
+
+    def __init__(self, mapper: Any) -> None:
+        preload = getattr(getattr(mapper, "keys", None), "preload", None)
+        self._preload: Callable[[Iterable[UUID]], None] | None = preload
+        self._wanted: queue.SimpleQueue[set[UUID] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="group-commit-keys", daemon=True)
+        if self._preload is not None:
+            self._thread.start()
+
+    def want(self, accounts: set[UUID]) -> None:
+        """Load these accounts' keys soon, unless cached."""
+        if self._preload is not None and accounts:
+            self._wanted.put(accounts)
+
+    def close(self) -> None:
+        """Stop the thread."""
+        if self._preload is not None:
+            self._wanted.put(None)
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        assert self._preload is not None
+        while (wanted := self._wanted.get()) is not None:
+            while True:  # one query for everything asked for meanwhile
+                try:
+                    more = self._wanted.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    return
+                wanted |= more
+            try:
+                self._preload(wanted)
+            except Exception:  # the batch fetches what is missing itself, and reports errors
+                continue
