@@ -13,7 +13,7 @@ import enum
 import hashlib
 import types
 import typing
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -49,8 +49,7 @@ class _Message(msgspec.Struct, frozen=True, rename="camel"):
     payload: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class Body:
+class Body(msgspec.Struct, frozen=True, gc=False):
     """One event's message id (its event id as text) and JSON body."""
 
     msg_id: str
