@@ -29,18 +29,27 @@ class Gathering:
             self._since = time.monotonic()
 
     def ready(self, queued: int, in_flight: int, max_batch: int) -> bool:
-        """Whether the queued commands may leave now."""
-        if queued >= min(self._callers - in_flight, max_batch):
+        """Whether the queued commands may leave now.
+
+        While a batch is in flight, a smaller one would only queue behind it at the table lock
+        and keep the callers split: it waits to leave with the callers of the one in flight."""
+        if queued >= max_batch:
             return True
-        if self._since is not None and time.monotonic() - self._since >= self._seconds:
+        if in_flight:
+            return queued > in_flight
+        if queued >= self._callers:
+            return True
+        if self._since is None:
+            self._since = time.monotonic()
+        elif time.monotonic() - self._since >= self._seconds:
             self._callers = queued + in_flight  # fewer callers than before: expect fewer
             return True
         return False
 
-    def left(self) -> float | None:
+    def left(self) -> float:
         """How long to wait for more commands before `ready` says yes anyway."""
         if self._since is None:
-            return None
+            return self._seconds
         return max(0.0, self._since + self._seconds - time.monotonic())
 
     def sent(self, still_queued: int) -> None:

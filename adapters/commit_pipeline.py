@@ -47,6 +47,7 @@ class CommitPipeline:
         self._pending: deque[Item] = deque()
         self._in_flight: list[Batch] = []
         self._waiting: Batch | None = None
+        self._open = Batch([], [], [])
         self._safe: list[Item] = []
         self._stale: set[UUID] = set()
         self._gathering = Gathering()
@@ -69,24 +70,30 @@ class CommitPipeline:
         while True:
             busy = bool(self._in_flight) or self._waiting is not None
             if self._safe and not busy:
+                self._reopen()
                 self._run_safely()
             elif self._pending and not self._safe and self._waiting is None \
-                    and len(self._in_flight) < self._depth and self._gathered(stopping):
+                    and len(self._open.items) < self._max_batch:
+                room = self._max_batch - len(self._open.items)
                 self._decide([self._pending.popleft()
-                              for _ in range(min(self._max_batch, len(self._pending)))])
-                self._gathering.sent(len(self._pending))
+                              for _ in range(min(room, len(self._pending)))])
                 stopping |= self._receive(block=False)
-            elif stopping and not (busy or self._pending or self._safe):
+            elif self._open.items and self._waiting is None \
+                    and len(self._in_flight) < self._depth and self._gathered(stopping):
+                self._close_open()
+                self._gathering.sent(len(self._pending))
+            elif stopping and not (busy or self._pending or self._safe or self._open.items):
                 break
             else:
-                timeout = self._gathering.left() if self._pending else None
+                timeout = self._gathering.left() if self._open.items else None
                 stopping |= self._receive(block=True, timeout=timeout)
         self._store.close()
         self._keys.close()
 
     def _gathered(self, stopping: bool) -> bool:
         return stopping or self._gathering.ready(
-            len(self._pending), self._callers_in_flight(), self._max_batch)
+            len(self._open.items) + len(self._pending), self._callers_in_flight(),
+            self._max_batch)
 
     def _callers_in_flight(self) -> int:
         waiting = 0 if self._waiting is None else len(self._waiting.items)
@@ -114,13 +121,17 @@ class CommitPipeline:
                 message = self._inbox.get_nowait()
             except queue.Empty:
                 self._keys.want(accounts)
-                self._gathering.arrived(len(self._pending), self._callers_in_flight())
+                self._gathering.arrived(len(self._open.items) + len(self._pending),
+                                        self._callers_in_flight())
                 return stopping
 
     def _decide(self, items: list[Item]) -> None:
+        """Decide and encode commands as they come, into the batch that leaves next: only the
+        last caller's command is left to decide once every caller is back."""
         try:
             decided, events = self._working.decide([request for request, _ in items])
         except DirtyRefusalError:
+            self._reopen()
             self._safe.extend(items)
             return
         except Exception as error:
@@ -133,12 +144,23 @@ class CommitPipeline:
             self._working.forget({e.originator_id for e in events})
             _fail(items, error)
             return
-        batch = Batch(items, decided, stored)
+        self._open.items.extend(items)
+        self._open.decided.extend(decided)
+        self._open.stored.extend(stored)
+
+    def _close_open(self) -> None:
+        batch, self._open = self._open, Batch([], [], [])
         batch.depends_on = {b for b in self._in_flight if b.accounts & batch.accounts}
         if batch.depends_on:
             self._waiting = batch
         else:
             self._send(batch)
+
+    def _reopen(self) -> None:
+        """Put the commands of the batch being formed back in the queue, to decide afresh."""
+        batch, self._open = self._open, Batch([], [], [])
+        self._working.forget(batch.accounts)
+        self._pending.extendleft(reversed(batch.items))
 
     def _send(self, batch: Batch) -> None:
         if batch.stored:
@@ -167,6 +189,8 @@ class CommitPipeline:
 
     def _failed(self, batch: Batch, error: Exception) -> None:
         self._working.forget(batch.accounts)
+        if self._open.accounts & batch.accounts:  # decided on top of it: decide again
+            self._reopen()
         if isinstance(error, IntegrityError):  # another writer stored a version first
             self._safe.extend(batch.items)
         else:

@@ -13,7 +13,6 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from functools import cached_property
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -36,7 +35,7 @@ class Batch:
     answered: list[bool] = field(default_factory=list)
     """Which callers the store thread answered itself, as soon as the batch was committed."""
 
-    @cached_property
+    @property
     def accounts(self) -> set[UUID]:
         """Every account a decision of the batch read or wrote."""
         return {a for d in self.decided if (a := d.account) is not None}
