@@ -60,8 +60,8 @@ from psycopg import sql
 from adapters.bootstrap import Services, build, prepare_database
 from adapters.embedded import EmbeddedNats, EmbeddedPostgres, create_database
 from adapters.follower import LogFollower
-from adapters.nats.publisher import MSG_ID, NAME, NatsEventPublisher, Outgoing, outgoing
-from adapters.nats.sending import send
+from adapters.nats.publisher import NAME, NatsEventPublisher
+from adapters.nats.sending import MSG_ID, Outgoing, outgoing, send
 from adapters.nats.stored_pages import MessageFollower
 from adapters.nats.streams import Subjects, connect, ensure_streams
 from adapters.nats.workers import start_workers_thread

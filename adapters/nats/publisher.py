@@ -26,12 +26,10 @@ from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
 from adapters.follower import LogFollower
-from adapters.nats.sending import MSG_ID, Outgoing, outgoing, send, stored_prefix
+from adapters.nats.sending import Outgoing, outgoing, send, stored_prefix
 from adapters.nats.stored_pages import MessageFollower
 from adapters.nats.streams import Subjects
 from adapters.projector import lock_position
-
-__all__ = ["MSG_ID", "NAME", "NatsEventPublisher", "Outgoing", "outgoing"]
 
 log = logging.getLogger("ledger.publisher")
 
@@ -65,26 +63,37 @@ class NatsEventPublisher:
         return await asyncio.to_thread(self._step_locked)
 
     def _step_locked(self) -> int:
-        error: Exception | None = None
         with self.pool.connection() as conn, conn.transaction():
             position = lock_position(conn, NAME)
             batch = self._prefetched(position) or self._read(position)
             if not batch:
                 return 0
-            done = self._on_loop(stored_prefix(self.js, self.subjects.stream, batch)) \
-                if self._unsure else 0
-            self._unsure = True  # until the position is committed
-            try:
-                self._send(batch, done)
-                done = len(batch)
-            except Exception as failed:  # recorded as far as the stream is known to hold
-                error, self._next = failed, None
-            if done:
-                self._record(conn, batch[done - 1].position)
+            error = self._publish(conn, batch)
         if error is not None:
             raise error
         self._unsure = False
         return len(batch)
+
+    def _publish(self, conn: Connection[Any], batch: list[Outgoing]) -> Exception | None:
+        """Send what the stream does not hold yet; record the position as far as it is known
+        to hold the batch; the error that stopped the send, if any."""
+        done = self._held(batch)
+        self._unsure = True  # until the position is committed
+        error: Exception | None = None
+        try:
+            self._send(batch, done)
+            done = len(batch)
+        except Exception as failed:
+            error, self._next = failed, None
+        if done:
+            self._record(conn, batch[done - 1].position)
+        return error
+
+    def _held(self, batch: list[Outgoing]) -> int:
+        """How much of the batch the stream holds; asked at start and after a failure only."""
+        if not self._unsure:
+            return 0
+        return self._on_loop(stored_prefix(self.js, self.subjects.stream, batch))
 
     def _send(self, batch: list[Outgoing], start: int) -> None:
         """Send batch[start:]; while its ack comes, read and encode what follows a full batch."""

@@ -30,7 +30,8 @@ from adapters.bootstrap import Services, build, prepare_database
 from adapters.embedded import EmbeddedNats
 from adapters.follower import LogFollower
 from adapters.nats.messages import event_id
-from adapters.nats.publisher import MSG_ID, NAME, NatsEventPublisher
+from adapters.nats.publisher import NAME, NatsEventPublisher
+from adapters.nats.sending import MSG_ID
 from adapters.nats.streams import Subjects, connect, ensure_streams
 from adapters.nats.workers import start_workers_thread
 from adapters.projector import lock_position, position_of
