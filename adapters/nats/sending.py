@@ -87,7 +87,7 @@ async def send(client: Client, js: JetStreamContext, batch: list[Outgoing]) -> N
         await client.publish(message.subject, message.body, headers=message.headers)
     check_connected()
     # js.publish, not publish_async: nats-py 2.16 never settles publish_async's future when
-    # JetStream answers with an error (its reply handler raises instead).
+    # JetStream answers with an error (its reply handler raises instead; nats.py issue #985).
     await _unless_disconnected(asyncio.ensure_future(js.publish(
         last.subject, last.body, timeout=ACK_TIMEOUT, headers=last.headers)), check_connected)
 
