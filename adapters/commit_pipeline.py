@@ -17,18 +17,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
 from adapters.commit_gather import Gathering
-from adapters.commit_store import Batch, Item, Report, StoreThreads
+from adapters.commit_store import Answer, Batch, Item, Report, StoreThreads
 from adapters.key_prefetch import KeyPrefetcher
 from domain.errors import LedgerError
 from domain.identity import account_stream_id
-from domain.ledger import Ledger, Outcome, Request
+from domain.ledger import Ledger, Request
 from domain.personal_data import personal_fields
 from domain.working_set import DirtyRefusalError, WorkingSet, stream_of
 
@@ -56,9 +55,9 @@ class CommitPipeline:
         self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
         self._thread.start()
 
-    def put(self, request: Request, future: Future[Outcome]) -> None:
-        """Queue a command for the next batch."""
-        self._inbox.put((request, future))
+    def put(self, request: Request, answer: Answer) -> None:
+        """Queue a command for the next batch; its outcome or error goes to `answer`."""
+        self._inbox.put((request, answer))
 
     def close(self) -> None:
         """Finish what is queued, then stop the threads."""
@@ -80,8 +79,8 @@ class CommitPipeline:
                 stopping |= self._receive(block=False)
             elif self._open.items and self._waiting is None \
                     and len(self._in_flight) < self._depth and self._gathered(stopping):
-                self._close_open()
-                self._gathering.sent(len(self._pending))
+                size = self._close_open()
+                self._gathering.sent(size, len(self._pending))
             elif stopping and not (busy or self._pending or self._safe or self._open.items):
                 break
             else:
@@ -112,6 +111,7 @@ class CommitPipeline:
             if message is _STOP:
                 stopping = True
             elif isinstance(message, Report):
+                self._gathering.committed(message.seconds)
                 self._finish(message.batch, message.result)
             else:
                 self._pending.append(message)  # type: ignore[arg-type]
@@ -148,13 +148,14 @@ class CommitPipeline:
         self._open.decided.extend(decided)
         self._open.stored.extend(stored)
 
-    def _close_open(self) -> None:
+    def _close_open(self) -> int:
         batch, self._open = self._open, Batch([], [], [])
         batch.depends_on = {b for b in self._in_flight if b.accounts & batch.accounts}
         if batch.depends_on:
             self._waiting = batch
         else:
             self._send(batch)
+        return len(batch.items)
 
     def _reopen(self) -> None:
         """Put the commands of the batch being formed back in the queue, to decide afresh."""

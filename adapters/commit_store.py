@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -21,7 +22,18 @@ from domain.errors import LedgerError
 from domain.ledger import Ledger, Outcome, Request
 from domain.working_set import Decided
 
-Item = tuple[Request, Future[Outcome]]
+
+class Answer(Protocol):
+    """Where a caller waits for its outcome: a Future, or the lighter `group_commit.Waiter`."""
+
+    def set_result(self, result: Outcome) -> None:
+        """The command was stored (or repeats what was)."""
+
+    def set_exception(self, exception: BaseException | None) -> None:
+        """The command was refused, or could not be stored."""
+
+
+Item = tuple[Request, Answer]
 
 
 @dataclass(eq=False)
@@ -47,6 +59,8 @@ class Report:
 
     batch: Batch
     result: Sequence[int] | Exception
+    seconds: float = 0.0
+    """How long the insert took."""
 
 
 class StoreThreads:
@@ -74,13 +88,15 @@ class StoreThreads:
 
     def _run(self) -> None:
         while (batch := self._batches.get()) is not None:
+            started = time.monotonic()
             try:
                 positions = self._recorder.insert_events(batch.stored) or []
             except Exception as error:
-                self._reports.put(Report(batch, error))
+                self._reports.put(Report(batch, error, time.monotonic() - started))
                 continue
+            seconds = time.monotonic() - started
             answer_written(batch, positions)
-            self._reports.put(Report(batch, positions))
+            self._reports.put(Report(batch, positions, seconds))
 
 
 def answer_written(batch: Batch, positions: Sequence[int]) -> None:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -153,7 +154,7 @@ class Ledger(Application[UUID]):
         """The account a request acts on: already in hand, freshly read, or new."""
         command = request.command
         if isinstance(command, c.AccountCommand):
-            account_id = account_stream_id(command.account_number)
+            account_id = _stream_id(command.account_number)
             account = accounts.get(account_id) or self._load(account_id, fresh)
             return account or open_stream(command)
         if isinstance(command, ContactCommand):
@@ -201,6 +202,10 @@ def _stream_of(command: c.Command) -> UUID | None:
     if not isinstance(command, c.AccountCommand):
         return None
     try:
-        return account_stream_id(command.account_number)
+        return _stream_id(command.account_number)
     except LedgerError:
         return None
+
+
+_stream_id = lru_cache(maxsize=65_536)(account_stream_id)
+"""A name-based UUID costs microseconds; busy accounts are named again and again."""

@@ -60,7 +60,7 @@ class WorkingSet:
 
         On any error but a clean refusal, the accounts the batch touched are forgotten."""
         unread = [r for r in requests if stream_of(r.command) not in self._held]
-        fresh = self._ledger.fresh_accounts(unread)
+        fresh = self._ledger.fresh_accounts(unread) if unread else {}
         touched: dict[UUID, Account] = {}
         read: set[UUID] = set()
         try:
