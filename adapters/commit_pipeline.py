@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -105,7 +104,6 @@ class CommitPipeline:
             message = self._inbox.get(block=block, timeout=timeout)
         except queue.Empty:
             return False
-        time.sleep(0)  # yield the GIL: callers just answered can queue their next command
         accounts: set[UUID] = set()
         while True:
             if message is _STOP:

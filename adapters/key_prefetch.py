@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
+
+RECENT_SECONDS = 1.0
+"""An account asked for this recently is not asked for again: its key is still cached (the
+key cache keeps keys for seconds); the batch itself fetches any that expired meanwhile."""
 
 
 class KeyPrefetcher:
@@ -23,14 +28,23 @@ class KeyPrefetcher:
         preload = getattr(getattr(mapper, "keys", None), "preload", None)
         self._preload: Callable[[Iterable[UUID]], None] | None = preload
         self._wanted: queue.SimpleQueue[set[UUID] | None] = queue.SimpleQueue()
+        self._asked: dict[UUID, float] = {}
         self._thread = threading.Thread(target=self._run, name="group-commit-keys", daemon=True)
         if self._preload is not None:
             self._thread.start()
 
     def want(self, accounts: set[UUID]) -> None:
-        """Load these accounts' keys soon, unless cached."""
-        if self._preload is not None and accounts:
-            self._wanted.put(accounts)
+        """Load these accounts' keys soon, unless cached (one thread calls this)."""
+        if self._preload is None or not accounts:
+            return
+        now = time.monotonic()
+        wanted = {a for a in accounts
+                  if now - self._asked.get(a, -RECENT_SECONDS) >= RECENT_SECONDS}
+        if wanted:
+            if len(self._asked) > 100_000:
+                self._asked.clear()
+            self._asked.update(dict.fromkeys(wanted, now))
+            self._wanted.put(wanted)
 
     def close(self) -> None:
         """Stop the thread."""
