@@ -16,9 +16,10 @@ import psycopg
 from psycopg import Connection, sql
 from psycopg_pool import ConnectionPool
 
+from adapters.bulk_rebuild import BulkRebuild
 from adapters.log_scan import BinaryLogFollower
 from adapters.migrate import migration_files
-from adapters.projector import Projector, lock_position
+from adapters.projector import lock_position
 from adapters.table_diff import TableDiff, diff_table
 from domain.ledger import Ledger
 from projections.base import Projection
@@ -80,7 +81,7 @@ class ShadowRebuild:
             if progress is not None:
                 progress(count)
 
-        Projector(self.pool, self.follower, self.projection).catch_up(advanced)
+        BulkRebuild(self.pool, self.follower, self.projection).catch_up(advanced, stop=until)
         return until
 
     def _live_position(self, conn: Connection[Any], lock: bool) -> int:

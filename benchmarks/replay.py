@@ -76,11 +76,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             measure("raw SELECT, binary, streamed in chunks", raw_scan(url, table, "stream"), 3),
             measure("raw SELECT, text format", raw_scan(url, table, "text"), 3),
             measure("library fetch + decode", library_replay(services), 3),
-            measure("binary fetch + msgspec decode", binary_replay(services, table, mapper), 3),
+            measure("binary fetch + msgspec decode, a key query per account",
+                    binary_replay(services, table, mapper, False), 3),
+            measure("binary fetch + msgspec decode, keys per page",
+                    binary_replay(services, table, mapper, True), 3),
             measure("verify --all", verify_all(services, table), 3),
             chained,
-            measure("rebuild timeline (binary fetch)", rebuild(services, "timeline", True)),
-            measure("rebuild timeline (library fetch)", rebuild(services, "timeline", False)),
+            measure("rebuild timeline, event by event", rebuild(services, "timeline", False)),
+            *(measure(f"rebuild {name}, bulk pages", rebuild(services, name, True))
+              for name in services.projections),
         ]
     print(render(rows))
 

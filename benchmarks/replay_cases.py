@@ -11,8 +11,9 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from psycopg import sql
 
 from adapters.bootstrap import Services
-from adapters.follower import LogFollower
+from adapters.bulk_rebuild import BulkRebuild
 from adapters.log_scan import BinaryLogFollower, read_rows, scan
+from adapters.pd_mapper import preload_keys
 from adapters.projector import Projector
 from adapters.verify import verify_database
 
@@ -55,12 +56,18 @@ def library_replay(services: Services) -> Case:
     return run
 
 
-def binary_replay(services: Services, table: sql.Composable, mapper: Mapper[Any]) -> Case:
-    """Binary fetch and the msgspec mapper's typed decode: what rebuilds and exports read."""
+def binary_replay(services: Services, table: sql.Composable, mapper: Mapper[Any],
+                  bulk_keys: bool) -> Case:
+    """Binary fetch and the msgspec mapper's typed decode: what rebuilds and exports read.
+
+    With `bulk_keys` a page's data keys load in one query, else one query per account."""
     def run() -> int:
         count, after = 0, 0
+        services.keys.forget()
         with psycopg.connect(services.url) as conn:
             while rows := read_rows(conn, table, after, 5000):
+                if bulk_keys:
+                    preload_keys(mapper, [(row[1], row[3]) for row in rows])
                 for _, sid, version, topic, state in rows:
                     mapper.to_domain_event(StoredEvent(sid, version, topic, state))
                 count, after = count + len(rows), rows[-1][0]
@@ -77,19 +84,23 @@ def verify_all(services: Services, table: sql.Composable) -> Case:
     return run
 
 
-def rebuild(services: Services, name: str, binary: bool) -> Case:
-    """`ledger projections rebuild NAME`: reset, then project the whole log."""
+def rebuild(services: Services, name: str, bulk: bool) -> Case:
+    """`ledger projections rebuild NAME`: reset, then project the whole log (binary fetch),
+    in bulk pages (adapters/bulk_rebuild.py) or as the live follower does, event by event."""
     def run() -> int:
-        cls = BinaryLogFollower if binary else LogFollower
-        projector = Projector(services.pool, cls(services.ledger, services.url),
-                              services.projections[name])
+        follower = BinaryLogFollower(services.ledger, services.url)
+        projector = Projector(services.pool, follower, services.projections[name])
         projector.reset()
+        services.keys.forget()
         count = 0
 
         def counted(n: int) -> None:
             nonlocal count
             count += n
 
-        projector.catch_up(counted)
+        if bulk:
+            BulkRebuild(services.pool, follower, projector.projection).catch_up(counted)
+        else:
+            projector.catch_up(counted)
         return count
     return run

@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from psycopg import Cursor
-from psycopg.types.json import Jsonb
 
-from domain.appeal import TRANSITIONS, Action
-from projections.base import LoggedEvent, camelized, event_time, payload
+from projections.appeal_status_page import AppealPage
+from projections.appeal_status_rows import (
+    ACTIONS,
+    HISTORY_COLUMNS,
+    changes,
+    history_row,
+    registered,
+)
+from projections.base import LoggedEvent
+from projections.page import RowSink
 from projections.pd_erasure import erase_appeals
-
-_ACTION_OF = {
-    "AppealAssigned": Action.ASSIGN,
-    "ClarificationRequested": Action.REQUEST_CLARIFICATION,
-    "AppealDeferred": Action.DEFER,
-    "AppealExtended": Action.EXTEND,
-    "AppealAnswered": Action.ANSWER,
-    "AppealClosed": Action.CLOSE,
-    "AppealLeftWithoutConsideration": Action.LEAVE_WITHOUT_CONSIDERATION,
-}
-
-_EXTRA_COLUMNS: dict[str, str] = {
-    "AppealAssigned": "assignee = %(assignee)s",
-    "AppealExtended": "extended = true",
-    "AppealAnswered": "answered_at = %(at)s, answer_channel = %(channel)s",
-    "AppealClosed": "closed_at = %(at)s",
-    "AppealLeftWithoutConsideration": (
-        "without_consideration_reason = %(reason)s,"
-        " related_appeal_number = %(related_appeal_number)s"
-    ),
-}
-"""Columns an event sets besides the status it leads to."""
 
 
 class AppealStatusProjection:
@@ -46,51 +32,34 @@ class AppealStatusProjection:
             erase_appeals(cur, logged.event.originator_id)
             return
         if logged.type == "AppealRegistered":
-            self._register(cur, logged)
-        elif logged.type in _ACTION_OF:
-            self._transition(cur, logged.type, payload(logged.event), logged.position)
+            row = registered(logged)
+            cur.execute(f"INSERT INTO appeal_status_appeals ({', '.join(row)}) VALUES"
+                        f" ({', '.join(['%s'] * len(row))}) ON CONFLICT DO NOTHING",
+                        tuple(row.values()))
+        elif logged.type in ACTIONS:
+            self._transition(cur, logged)
         else:
             return
         self._history(cur, logged)
 
-    def _register(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
-        event, data = logged.event, payload(logged.event)
-        cur.execute(
-            "INSERT INTO appeal_status_appeals (appeal_number, account_id, account_number,"
-            " channel, appeal_type, form, status, received_at, subject, text, contact,"
-            " reply_channel, external_id, updated_position) VALUES (%s, %s, %s, %s, %s, %s,"
-            " 'registered', %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (
-                data["appeal_number"], event.originator_id, logged.account_number,
-                data["channel"], data["appeal_type"], data["form"], event.received_at,
-                data["subject"], data["text"],
-                None if data["contact"] is None else Jsonb(data["contact"]),
-                data["reply_channel"], data["external_id"], logged.position,
-            ),
-        )
+    def apply_page(self, sink: RowSink, page: Sequence[LoggedEvent]) -> None:
+        """The same for a page, appeals registered in it kept in memory till its end."""
+        AppealPage(self, sink, page).apply()
 
-    def _transition(self, cur: Cursor[Any], kind: str, data: dict[str, Any], pos: int) -> None:
-        _, target = TRANSITIONS[_ACTION_OF[kind]]
-        sets = ["updated_position = %(position)s"]
-        if target is not None:
-            sets.append("status = %(status)s")
-        if kind in _EXTRA_COLUMNS:
-            sets.append(_EXTRA_COLUMNS[kind])
+    def _transition(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
+        sets = changes(logged)
         cur.execute(
-            f"UPDATE appeal_status_appeals SET {', '.join(sets)}"
-            " WHERE appeal_number = %(appeal_number)s AND updated_position < %(position)s",
-            {**data, "position": pos, "status": target},
+            f"UPDATE appeal_status_appeals SET {', '.join(f'{c} = %({c})s' for c in sets)}"
+            " WHERE appeal_number = %(number)s AND updated_position < %(updated_position)s",
+            {**sets, "number": logged.event.appeal_number},
         )
 
     def _history(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
-        data = payload(logged.event)
+        """The step's history row, with the status its appeal has now."""
+        position, number, kind, at, actor, _, details = history_row(logged, "")
         cur.execute(
-            "INSERT INTO appeal_status_history (position, appeal_number, event_type, at, actor,"
-            " status, details) SELECT %s, %s, %s, %s, %s, status, %s"
+            f"INSERT INTO appeal_status_history ({', '.join(HISTORY_COLUMNS)})"
+            " SELECT %s, %s, %s, %s, %s, status, %s"
             " FROM appeal_status_appeals WHERE appeal_number = %s ON CONFLICT DO NOTHING",
-            (
-                logged.position, data["appeal_number"], logged.type, event_time(logged.event),
-                data.get("by") or data.get("registered_by"), Jsonb(camelized(data)),
-                data["appeal_number"],
-            ),
+            (position, number, kind, at, actor, details, number),
         )

@@ -42,7 +42,14 @@ class Projection(Protocol):
 
 def event_type(event: Any) -> str:
     """The stored event's short type name, e.g. AppealAnswered (also the NATS subject token)."""
-    return type(event).__qualname__.rsplit(".", 1)[-1]
+    cls = type(event)
+    name = _TYPE_NAMES.get(cls)
+    if name is None:  # asked several times per event in replays: remembered per class
+        name = _TYPE_NAMES[cls] = cls.__qualname__.rsplit(".", 1)[-1]
+    return name
+
+
+_TYPE_NAMES: dict[type[Any], str] = {}
 
 
 def payload(event: Any) -> dict[str, Any]:
@@ -63,10 +70,11 @@ def event_time(event: Any) -> datetime:
 
 def camelized(value: Any) -> Any:
     """The same JSON with camelCase keys, as clients read it (GraphQL details, NATS bodies)."""
-    if isinstance(value, dict):
-        return {_camel(k): camelized(v) for k, v in value.items()}
+    if isinstance(value, dict):  # scalars are not recursed into: replays camelize millions
+        return {_camel(k): camelized(v) if isinstance(v, (dict, list)) else v
+                for k, v in value.items()}
     if isinstance(value, list):
-        return [camelized(v) for v in value]
+        return [camelized(v) if isinstance(v, (dict, list)) else v for v in value]
     return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,10 @@ from psycopg.types.json import Jsonb
 from domain.access_audit import AUDIT_EVENT_TYPES
 from projections.base import LoggedEvent, camelized, event_time, payload
 from projections.contact_links import linked_contacts
+from projections.page import RowSink
 from projections.pd_erasure import erase_timeline
+
+_encoder = msgspec.json.Encoder()
 
 _SUMMARIES = {
     "Opened": "Лицевой счёт открыт в журнале",
@@ -61,6 +65,12 @@ class TimelineEntry(msgspec.Struct, frozen=True):
     details: dict[str, Any]
 
 
+COLUMNS = ("position", "account_id", "account_number", "event_type", "occurred_at", "channel",
+           "appeal_number", "summary", "actor", "details")
+_INSERT = (f"INSERT INTO timeline_entries ({', '.join(COLUMNS)})"
+           f" VALUES ({', '.join(['%s'] * len(COLUMNS))}) ON CONFLICT DO NOTHING")
+
+
 class TimelineProjection:
     """Writes one `timeline_entries` row per event of an account's stream."""
 
@@ -69,23 +79,38 @@ class TimelineProjection:
 
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
         """Add the event's row (accesses to personal data are audited elsewhere)."""
-        if logged.type in AUDIT_EVENT_TYPES:
-            return
         if logged.type == "PersonalDataErased":
             erase_timeline(cur, logged.event.originator_id, _summary)
-        data = payload(logged.event)
-        cur.execute(
-            "INSERT INTO timeline_entries (position, account_id, account_number, event_type,"
-            " occurred_at, channel, appeal_number, summary, actor, details)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (
-                logged.position, logged.event.originator_id, logged.account_number,
-                logged.type, event_time(logged.event), data.get("channel"),
-                data.get("appeal_number"), _summary(logged.type, data),
-                data.get("recorded_by") or data.get("registered_by") or data.get("by"),
-                Jsonb(camelized(data)),
-            ),
-        )
+        row = entry_row(logged)
+        if row is not None:
+            cur.execute(_INSERT, row)
+
+    def apply_page(self, sink: RowSink, page: Sequence[LoggedEvent]) -> None:
+        """The same for a page: rows are copied in bulk; an erasure sees the rows before it."""
+        for logged in page:
+            if logged.type == "PersonalDataErased":
+                erase_timeline(sink.cursor(), logged.event.originator_id, _summary)
+            row = entry_row(logged)
+            if row is not None:
+                sink.add("timeline_entries", COLUMNS, row)
+
+
+def entry_row(logged: LoggedEvent) -> tuple[Any, ...] | None:
+    """The event's timeline row in COLUMNS order; None for what the timeline does not show."""
+    if logged.type in AUDIT_EVENT_TYPES:
+        return None
+    data = payload(logged.event)
+    return (
+        logged.position, logged.event.originator_id, logged.account_number,
+        logged.type, event_time(logged.event), data.get("channel"),
+        data.get("appeal_number"), _summary(logged.type, data),
+        data.get("recorded_by") or data.get("registered_by") or data.get("by"),
+        Jsonb(camelized(data), dumps=_json),
+    )
+
+
+def _json(value: Any) -> bytes:
+    return _encoder.encode(value)
 
 
 def _summary(kind: str, data: dict[str, Any]) -> str:
