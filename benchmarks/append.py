@@ -11,8 +11,10 @@ name a scratch database: the benchmark writes events into it and rebuilds its ti
 Every case runs after a warm-up, for S seconds or N events, whichever comes first. The raw
 baselines insert rows of the same size into a table of the same shape as the events table, on
 the same server, in the same run (before and after the other cases, pooled); each ratio names
-the baseline it is divided by. --library-recorder measures the eventsourcing library's own
-PostgreSQL write path instead of adapters.event_store, for a before/after comparison.
+the baseline it is divided by. The 8-writer group commit is also measured in rounds right after
+its raw baseline (`paired`), so that both see the same load on a shared machine.
+--library-recorder measures the eventsourcing library's own PostgreSQL write path instead of
+adapters.event_store, for a before/after comparison.
 """
 
 from __future__ import annotations
@@ -391,6 +393,28 @@ def app_cases(services: Services, limits: Limits, rng: random.Random, report: Re
     ))
 
 
+PAIRED_ROUNDS = 3
+PAIRED_RAW = "raw 8 conn, 1 row/tx, paired"
+
+
+def paired_cases(
+    services: Services, url: str, sample: Sample, limits: Limits, rng: random.Random,
+    report: Report,
+) -> None:
+    """Group commit with 8 writers and its raw baseline, one right after the other, in rounds:
+    on a machine whose load changes, both meet the same conditions (the ratio that counts)."""
+    accounts = Accounts(rng)
+
+    def commit(command: c.Command) -> object:
+        return services.committer.execute(command, "bench", NOW)
+
+    for _ in range(PAIRED_ROUNDS):
+        report.add(raw_case(PAIRED_RAW, url, sample, limits, rng, WRITERS))
+        steps = [single_writer(commit, accounts.take(ACCOUNTS_PER_WRITER)) for _ in range(WRITERS)]
+        report.add(run_writers("committer.execute, 8 writers, paired", steps, limits, PAIRED_RAW,
+                               f"{ACCOUNTS_PER_WRITER} own accounts each"))
+
+
 # -- reading the log back ----------------------------------------------------------------
 
 
@@ -581,6 +605,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for name, connections, rows in RAW_CASES:
             report.add(raw_case(name, url, sample, limits, rng, connections, rows))
         app_cases(services, limits, rng, report)
+        paired_cases(services, url, sample, limits, rng, report)
         for name, connections, rows in RAW_CASES:
             report.add(raw_case(name, url, sample, limits, rng, connections, rows))
         read_cases(services, report)
