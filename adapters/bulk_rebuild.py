@@ -15,7 +15,7 @@ from typing import Any
 from psycopg import Connection, sql
 from psycopg_pool import ConnectionPool
 
-from adapters.log_scan import BinaryLogFollower
+from adapters.log_scan import BinaryLogFollower, Page
 from adapters.projector import lock_position, position_of
 from adapters.row_sink import ColumnTypes, CopySink
 from projections.base import LoggedEvent, Projection
@@ -36,13 +36,14 @@ class BulkRebuild:
         """Apply the log as it stands now; returns how many events were read."""
         read = 0
         start = position_of(self.pool, self.projection.name)
-        for pages, page in enumerate(self.follower.pages(start, stop, self.page), 1):
+        wanted = getattr(self.projection, "event_types", None)  # None: every type
+        for count, page in enumerate(self.follower.pages(start, stop, self.page, wanted), 1):
             self._apply(page)
-            if pages & (pages - 1) == 0:
+            if count & (count - 1) == 0:
                 self._analyze()
-            read += len(page)
+            read += page.rows
             if progress is not None:
-                progress(len(page))
+                progress(page.rows)
         return read
 
     def _analyze(self) -> None:
@@ -52,17 +53,18 @@ class BulkRebuild:
             for table in self.projection.tables:
                 conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(table)))
 
-    def _apply(self, page: list[LoggedEvent]) -> None:
+    def _apply(self, page: Page) -> None:
         """One transaction: the position locked, what is past it applied, the position moved."""
         with self.pool.connection() as conn, conn.transaction():
             current = lock_position(conn, self.projection.name)
-            if page[-1].position <= current:
+            if page.last <= current:
                 return  # another runner got there first
             every = getattr(self.projection, "every_stream", False)  # e.g. campaigns
-            todo = [e for e in page if e.position > current and (e.account_number or every)]
+            todo = [e for e in page.events
+                    if e.position > current and (e.account_number or every)]
             self._write(conn, todo)
             conn.execute("UPDATE projection_positions SET position = %s WHERE name = %s",
-                         (page[-1].position, self.projection.name))
+                         (page.last, self.projection.name))
 
     def _write(self, conn: Connection[Any], todo: Sequence[LoggedEvent]) -> None:
         apply_page = getattr(self.projection, "apply_page", None)

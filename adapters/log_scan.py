@@ -7,12 +7,14 @@ scan, STACK-NOTES.md); replay-heavy work (chain, verify, export, rebuilds) reads
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import resolve_topic
 from psycopg import Connection, sql
 from psycopg.rows import tuple_row
 
@@ -62,6 +64,17 @@ def scan(
             yield batch
 
 
+class Page(NamedTuple):
+    """A page of the log as a rebuild reads it."""
+
+    events: list[LoggedEvent]
+    """The decoded events, in log order."""
+    last: int
+    """The position of the page's last row, decoded or not."""
+    rows: int
+    """How many rows the page had."""
+
+
 class BinaryLogFollower(LogFollower):
     """A LogFollower whose reads are one binary-format query decoded by the msgspec mapper."""
 
@@ -73,15 +86,21 @@ class BinaryLogFollower(LogFollower):
             rows = read_rows(conn, events_table(self._ledger), after, limit, stop)
         return self.decode(rows)
 
-    def pages(self, after: int, stop: int | None, size: int) -> Iterator[list[LoggedEvent]]:
-        """Every event after `after` (up to `stop`) as the log stands now, `size` at a time,
-        through one server-side cursor on a connection of its own: what rebuilds read."""
+    def pages(self, after: int, stop: int | None, size: int,
+              wanted: frozenset[str] | None = None) -> Iterator[Page]:
+        """Every event after `after` (up to `stop`) as the log stands now, `size` rows a page,
+        through one server-side cursor on a connection of its own: what rebuilds read.
+        Only `wanted` event types (and Opened) are decoded: the rest cost just their fetch."""
         query = sql.SQL("SELECT {} FROM {} WHERE notification_id > %s AND notification_id"
                         " <= %s ORDER BY notification_id").format(
                             _COLUMNS, events_table(self._ledger))
+        keep = None if wanted is None else wanted | {"Opened"}  # Opened names the account
         with psycopg.connect(self._url) as conn:
             for rows in scan(conn, query, (after, stop if stop is not None else 2**62), size):
-                yield self.decode(rows)
+                read, last = len(rows), rows[-1][0]
+                if keep is not None:
+                    rows = [r for r in rows if topic_type(r[3]) in keep]
+                yield Page(self.decode(rows), last, read)
 
     def decode(self, rows: list[Row]) -> list[LoggedEvent]:
         """Stored rows as logged events, the page's data keys loaded in one query first."""
@@ -93,3 +112,9 @@ class BinaryLogFollower(LogFollower):
             event = to_domain_event(StoredEvent(stream_id, version, topic, state))
             logged.append(LoggedEvent(position, event, self._account_number(event)))
         return logged
+
+
+@cache
+def topic_type(topic: str) -> str:
+    """The short event type name of a stored topic (as `event_type` names the event)."""
+    return resolve_topic(topic).__qualname__.rsplit(".", 1)[-1]  # type: ignore[no-any-return]

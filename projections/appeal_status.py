@@ -25,6 +25,8 @@ class AppealStatusProjection:
 
     name = "appeal_status"
     tables = ("appeal_status_appeals", "appeal_status_history")
+    event_types = frozenset({"PersonalDataErased", "AppealRegistered", *ACTIONS})
+    """What it acts on: a rebuild decodes no other event (projections/page.py)."""
 
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
         """Register, or move the appeal along the lifecycle table, and log the step."""

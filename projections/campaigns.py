@@ -26,6 +26,8 @@ class CampaignsProjection:
     tables = ("campaigns", "campaign_skipped")
     every_stream = True
     """Campaign streams name no account: the projector passes them on all the same."""
+    event_types = frozenset({"CampaignCreated", "CampaignChunkRequested", *_STATUS})
+    """What it acts on: a rebuild decodes no other event (projections/page.py)."""
 
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
         """Add a campaign, move its status, or count a chunk asked for."""

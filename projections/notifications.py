@@ -24,6 +24,11 @@ class NotificationsProjection:
     name = "notifications"
     tables = ("notifications", "notification_steps")
 
+    @property
+    def event_types(self) -> frozenset[str]:
+        """What it acts on: a rebuild decodes no other event (projections/page.py)."""
+        return frozenset({"PersonalDataErased", *_CHANGES})
+
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
         """Add the requested notification, move it a step on, or erase its personal data."""
         if logged.type == "PersonalDataErased":

@@ -4,6 +4,8 @@ The live follower applies events one by one (`Projection.apply`); a rebuild hand
 to `apply_page`, which adds new rows to a sink that copies them in one go. A statement that
 reads or changes earlier rows (an erasure, a status change) asks the sink for its cursor,
 which first writes what is buffered, so the page's effect is the live one in the same order.
+A read model may also name the `event_types` it acts on (a frozenset): a rebuild then decodes
+no other event, which is most of a replay's cost.
 """
 
 from __future__ import annotations

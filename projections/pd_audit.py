@@ -22,6 +22,8 @@ class PdAuditProjection:
 
     name = "pd_audit"
     tables = ("pd_audit_accesses", "pd_audit_erasures")
+    event_types = frozenset(_TABLES)
+    """What it acts on: a rebuild decodes no other event (projections/page.py)."""
 
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
         """Add the access or erasure row; other events are not its concern."""
