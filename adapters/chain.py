@@ -1,8 +1,10 @@
 """The chain follower: hashes every stored event after its stream's last one, in log order.
 
-Like a projection it writes its rows and its position in one transaction (exactly-once), so
-the write path stays as it is. Every N events or T seconds it appends a checkpoint (the
-Merkle root over all streams' heads) to the log through the ledger, which publishes it.
+Events carry their own hashes from the moment they are stored (adapters/event_hashes.py); the
+follower recomputes them independently into `event_chain`, a second record that `ledger verify`
+holds the events against. Like a projection it writes its rows and its position in one
+transaction (exactly-once). Every N events or T seconds it appends a checkpoint (the Merkle
+root over all streams' heads) to the log through the ledger, which publishes it.
 """
 
 from __future__ import annotations

@@ -126,6 +126,16 @@ class ChainChecker:
                 stream_id=stream_id, version=version, position=position,
                 problem="event missing from the log", expected=digest.hex(), found=None)
 
+    def disagree(self, position: int, stream_id: UUID, version: int, chained: bytes,
+                 own: bytes) -> None:
+        """The event's own hash is not the one the chain follower recorded for it."""
+        current = self.breaks.get(stream_id.bytes)
+        if current is None or (current.position or 0) > position:
+            self.breaks[stream_id.bytes] = Break(
+                stream_id=stream_id, version=version, position=position,
+                problem="the event's own hashes differ from the chain follower's record",
+                expected=chained.hex(), found=own.hex())
+
     def ordered_breaks(self) -> list[Break]:
         """Every stream's first break, earliest in the log first."""
         return sorted(self.breaks.values(), key=lambda b: b.position or 0)

@@ -55,11 +55,14 @@ def export(
 def _batches(
     conn: Connection[Any], table: sql.Composable, stream_id: UUID | None
 ) -> Any:
-    where = sql.SQL("") if stream_id is None else sql.SQL(" WHERE e.originator_id = %s")
+    """Stored events with their hashes: their own, or (stored before events carried them)
+    the chain follower's; events with neither are not chained yet and wait for it."""
+    where = sql.SQL("") if stream_id is None else sql.SQL(" AND e.originator_id = %s")
     query = sql.SQL(
         "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state,"
-        " c.prev_hash, c.hash FROM {} e JOIN event_chain c ON c.position = e.notification_id"
-        " {} ORDER BY e.notification_id"
+        " coalesce(e.prev_hash, c.prev_hash), coalesce(e.hash, c.hash) FROM {} e"
+        " LEFT JOIN event_chain c ON c.position = e.notification_id"
+        " WHERE coalesce(e.hash, c.hash) IS NOT NULL{} ORDER BY e.notification_id"
     ).format(table, where)
     return scan(conn, query, () if stream_id is None else (stream_id,))
 

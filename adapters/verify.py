@@ -68,6 +68,7 @@ def verify_database(
                           if stream_id is None or h.stream_id == stream_id}
         _feed(conn, checker, table, stream_id, progress)
         _missing(conn, checker, table, stream_id)
+        _disagreeing(conn, checker, table, stream_id)
         log_end = _log_end(conn, table)
     only = None if stream_id is None else {stream_id}
     breaks = checker.ordered_breaks()
@@ -81,11 +82,20 @@ def verify_database(
 def _feed(conn: Connection[Any], checker: ChainChecker, table: sql.Composable,
           stream_id: UUID | None, progress: Progress | None) -> None:
     """Every event with the link recorded at its position, in log order, streamed in binary
-    chunks (the server sends while the client hashes) with stream ids as plain bytes."""
+    chunks (the server sends while the client hashes) with stream ids as plain bytes.
+
+    The hashes are the ones the event carries (its `prev_hash` and `hash` columns, written
+    with it), or, for events stored before the columns existed, the chain follower's; which
+    event stands at a position is the follower's record where it has chained that far."""
     where = sql.SQL("") if stream_id is None else sql.SQL(" WHERE e.originator_id = %s")
     query = sql.SQL(
         "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state,"
-        " c.stream_id, c.version, c.prev_hash, c.hash FROM {} e LEFT JOIN event_chain c"
+        " CASE WHEN c.stream_id IS NOT NULL OR e.hash IS NULL THEN c.stream_id"
+        " ELSE e.originator_id END,"
+        " CASE WHEN c.stream_id IS NOT NULL OR e.hash IS NULL THEN c.version"
+        " ELSE e.originator_version END,"
+        " coalesce(e.prev_hash, c.prev_hash), coalesce(e.hash, c.hash)"
+        " FROM {} e LEFT JOIN event_chain c"
         " ON c.position = e.notification_id{} ORDER BY e.notification_id"
     ).format(table, where)
     with conn.cursor(binary=True, row_factory=tuple_row) as cur:
@@ -104,6 +114,22 @@ def _missing(conn: Connection[Any], checker: ChainChecker, table: sql.Composable
     ).format(table, where), () if stream_id is None else (stream_id,), binary=True)
     for position, sid, version, digest in rows:
         checker.missing(position, sid, version, digest)
+
+
+def _disagreeing(conn: Connection[Any], checker: ChainChecker, table: sql.Composable,
+                 stream_id: UUID | None) -> None:
+    """Events whose own hashes differ from the chain follower's: a stream rewritten with
+    recomputed hashes still shows against the follower's independent record."""
+    where = sql.SQL("") if stream_id is None else sql.SQL(" AND e.originator_id = %s")
+    rows = conn.execute(sql.SQL(
+        "SELECT c.position, c.stream_id, c.version, c.hash, e.hash FROM {} e"
+        " JOIN event_chain c ON c.position = e.notification_id WHERE e.hash IS NOT NULL"
+        " AND (e.hash <> c.hash OR e.prev_hash <> c.prev_hash"
+        " OR (e.originator_id, e.originator_version) <> (c.stream_id, c.version)){}"
+        " ORDER BY c.position"
+    ).format(table, where), () if stream_id is None else (stream_id,), binary=True)
+    for position, sid, version, chained, own in rows:
+        checker.disagree(position, sid, version, chained, own)
 
 
 def _log_end(conn: Connection[Any], table: sql.Composable) -> int:
