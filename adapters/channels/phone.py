@@ -36,11 +36,10 @@ class CallStarted(ChannelMessage, frozen=True, kw_only=True, tag="call_started")
         return []
 
 
-class CallEnded(ChannelMessage, frozen=True, kw_only=True, tag="call_ended"):
-    """A call ended: one contact on the account, with its length, operator and topic."""
+class _EndedCall(ChannelMessage, frozen=True, kw_only=True):
+    """What every ended call reports, whoever's stream it goes to."""
 
     call_id: Name
-    account_number: AccountNumber
     direction: Direction
     started_at: Instant
     ended_at: Instant
@@ -50,9 +49,23 @@ class CallEnded(ChannelMessage, frozen=True, kw_only=True, tag="call_ended"):
     def __post_init__(self) -> None:
         check_order(self.started_at, self.ended_at, "startedAt, endedAt")
 
+    def recorded(self) -> dict[str, Any]:
+        """The interaction's fields: a phone contact with its length, operator and topic."""
+        summary = f"{_CALL[self.direction]}, {duration(self.started_at, self.ended_at)}: " \
+            f"{self.topic}"
+        return {"channel": Channel.PHONE, "direction": self.direction,
+                "occurred_at": self.started_at, "summary": summary, "operator": self.operator,
+                "external_id": self.external_id}
+
+
+class CallEnded(_EndedCall, frozen=True, kw_only=True, tag="call_ended"):
+    """A call ended: one contact on the account, with its length, operator and topic."""
+
+    account_number: AccountNumber
+
     def to_commands(self) -> list[c.Command]:
         """Record the call."""
-        return [c.RecordInteraction(account_number=self.account_number, **_call(self))]
+        return [c.RecordInteraction(account_number=self.account_number, **self.recorded())]
 
 
 class IvrMeterReading(ChannelMessage, frozen=True, kw_only=True, tag="ivr_meter_reading"):
@@ -98,20 +111,14 @@ class CallbackAgreed(ChannelMessage, frozen=True, kw_only=True, tag="callback_ag
         )]
 
 
-class UnknownCallEnded(ChannelMessage, frozen=True, kw_only=True, tag="unknown_call_ended"):
+class UnknownCallEnded(_EndedCall, frozen=True, kw_only=True, tag="unknown_call_ended"):
     """A call from a number no account is known for: recorded in the caller's own stream
     (domain/unidentified.py), to be linked to an account once the client is identified."""
 
-    call_id: Name
     caller_number: Name
-    direction: Direction
-    started_at: Instant
-    ended_at: Instant
-    topic: Name
-    operator: Name | None = None
 
     def __post_init__(self) -> None:
-        check_order(self.started_at, self.ended_at, "startedAt, endedAt")
+        super().__post_init__()
         try:
             UnidentifiedContact(phone=self.caller_number).key()
         except ValidationError as error:
@@ -121,16 +128,7 @@ class UnknownCallEnded(ChannelMessage, frozen=True, kw_only=True, tag="unknown_c
         """Record the call in the caller's stream."""
         caller = UnidentifiedContact(phone=self.caller_number)
         return [RecordUnidentifiedInteraction(account_number=caller.ref(), contact=caller,
-                                              **_call(self))]
-
-
-def _call(ended: CallEnded | UnknownCallEnded) -> dict[str, Any]:
-    """What an ended call records, whoever's stream it goes to."""
-    summary = f"{_CALL[ended.direction]}, {duration(ended.started_at, ended.ended_at)}: " \
-        f"{ended.topic}"
-    return {"channel": Channel.PHONE, "direction": ended.direction,
-            "occurred_at": ended.started_at, "summary": summary, "operator": ended.operator,
-            "external_id": ended.external_id}
+                                              **self.recorded())]
 
 
 PhoneMessage = CallStarted | CallEnded | IvrMeterReading | CallbackAgreed | UnknownCallEnded
