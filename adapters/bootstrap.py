@@ -34,6 +34,7 @@ from domain.ledger import Ledger
 from domain.sla import DEFAULT_POLICY, SlaPolicy, load_policy
 from projections.appeal_status import AppealStatusProjection
 from projections.base import Projection
+from projections.campaign_recipients import CampaignRecipientsProjection
 from projections.campaigns import CampaignsProjection
 from projections.contact_links import ContactLinksProjection
 from projections.notifications import NotificationsProjection
@@ -53,7 +54,8 @@ def all_projections(settings: Settings | None = None) -> dict[str, Projection]:
     )
     return {p.name: p for p in (
         TimelineProjection(), AppealStatusProjection(), sla, PdAuditProjection(),
-        NotificationsProjection(), CampaignsProjection(), ContactLinksProjection())}
+        NotificationsProjection(), CampaignsProjection(), ContactLinksProjection(),
+        CampaignRecipientsProjection())}
 
 
 def sla_policy(settings: Settings | None) -> SlaPolicy:

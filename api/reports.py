@@ -20,6 +20,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.response import Response
 
 from adapters.bootstrap import Services
+from adapters.notify.campaign_sealer import CampaignSealer
 from adapters.personal_data import Reader
 from adapters.subject_report import SubjectReport, subject_report
 from api.auth import Principal
@@ -49,7 +50,8 @@ def report_route(
         except ValidationError as error:
             raise ValidationException(error.message) from None
         report = await anyio.to_thread.run_sync(
-            partial(subject_report, services.ledger, services.pool, number))
+            partial(subject_report, services.ledger, services.pool, number,
+                    CampaignSealer(services.keys)))
         show = purpose is not None and purpose.covers(number)  # the right: checked above
         reads = {f"HeldData.fields.{k}" for h in report.held for k, v in h.fields.items()
                  if v is not None and not is_erased(v)} if show else set()

@@ -83,3 +83,35 @@ class TestRecipientList:
                                                {"name": "Клиент", "debt": "250"}]
         assert recorded(server, accounts, request_id) == [
             (accounts[1], PURPOSE, ["CampaignRecipient.values"])]
+
+
+REPORT = """query($number: String!) { subjectReport(accountNumber: $number) {
+  held { eventType campaignId fields } } }"""
+
+
+def campaign_figures(server: LedgerClient, number: str) -> list[tuple[str, Any]]:
+    """(campaign id, figures) the subject's report shows of an account, read by an auditor."""
+    answer, _ = post(server, REPORT, {"number": number}, Role.AUDITOR, PURPOSE)
+    return [(h["campaignId"], h["fields"]) for h in answer.data["subjectReport"]["held"]
+            if h["campaignId"] is not None]
+
+
+class TestSubjectReport:
+    def test_it_shows_the_figures_each_campaign_holds_of_the_account(
+        self, server: LedgerClient, created: tuple[str, list[str]]
+    ) -> None:
+        campaign_id, accounts = created
+
+        assert campaign_figures(server, accounts[0]) == [
+            (campaign_id, {"name": "Клиент", "debt": "250"})]
+
+    def test_after_erasure_they_read_erased(
+        self, server: LedgerClient, created: tuple[str, list[str]]
+    ) -> None:
+        campaign_id, accounts = created
+        server.gql(ERASE, {"input": {"accountNumber": accounts[0], "ground": "152-ФЗ ст. 21"}},
+                   Role.ADMIN)
+
+        assert campaign_figures(server, accounts[0]) == [(campaign_id, {"values": "[erased]"})]
+        assert campaign_figures(server, accounts[1]) == [
+            (campaign_id, {"name": "Клиент", "debt": "250"})]

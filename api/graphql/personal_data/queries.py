@@ -8,6 +8,7 @@ from functools import partial
 import anyio.to_thread
 import strawberry
 
+from adapters.notify.campaign_sealer import CampaignSealer
 from adapters.subject_report import subject_report as build_report
 from api.graphql.context import Context
 from api.graphql.pagination import decode_position, page_size
@@ -48,7 +49,8 @@ async def subject_report(
     number = check_account_number(account_number)
     services = context.services
     report = await anyio.to_thread.run_sync(
-        partial(build_report, services.ledger, services.pool, number))
+        partial(build_report, services.ledger, services.pool, number,
+                CampaignSealer(services.keys)))
     return SubjectReport.of(report)
 
 

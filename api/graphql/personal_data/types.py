@@ -72,10 +72,13 @@ class PdErasure:
 @strawberry.type(description="The personal fields one stored event holds, as read now.")
 class HeldData:
     account_number: strawberry.Private[str]
-    version: int = strawberry.field(description="The event's version in the account's stream.")
+    version: int = strawberry.field(description="The event's version in the account's stream "
+                                    "(in the campaign's, for a campaign's list).")
     event_type: str
     recorded_at: datetime
     appeal_number: str | None
+    campaign_id: strawberry.ID | None = strawberry.field(
+        description="Set for the figures a campaign's recipient list holds of the account.")
     fields: JSON = pd_details_field(event_type=lambda root: root.event_type,
                                     right="subjectReport",
                                     description="Personal fields (need a purpose).")
@@ -85,6 +88,8 @@ class HeldData:
         """From the report's item."""
         return cls(account_number=number, version=item.version, event_type=item.event_type,
                    recorded_at=item.recorded_at, appeal_number=item.appeal_number,
+                   campaign_id=None if item.campaign_id is None
+                   else strawberry.ID(str(item.campaign_id)),
                    fields=cast(JSON, item.fields))
 
 

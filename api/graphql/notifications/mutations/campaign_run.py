@@ -34,5 +34,6 @@ async def run_campaign_mutation(
     position = await anyio.to_thread.run_sync(
         lambda: act(desk, principal.subject, datetime.now(UTC)))
     await context.wait("campaigns", position)
+    await context.wait("campaign_recipients", position)  # the subject's report finds the list
     row = await context.read(read_campaign, campaign_id)
     return CampaignPayload(position=position, campaign=None if row is None else Campaign.of(row))
