@@ -25,7 +25,11 @@ class KeyPrefetcher:
     """Preloads keys for the given accounts in a thread of its own (a no-op without keys)."""
 
     def __init__(self, mapper: Any) -> None:
-        preload = getattr(getattr(mapper, "keys", None), "preload", None)
+        keys = getattr(mapper, "keys", None)
+        # Made, not only loaded: a new account's key made on the committer's thread costs a
+        # commit of its own while every caller waits; here a burst of them shares one. (A
+        # command refused afterwards leaves an unused key, never an event.)
+        preload = getattr(keys, "make_many", None) or getattr(keys, "preload", None)
         self._preload: Callable[[Iterable[UUID]], None] | None = preload
         self._wanted: queue.SimpleQueue[set[UUID] | None] = queue.SimpleQueue()
         self._asked: dict[UUID, float] = {}
