@@ -82,9 +82,10 @@ class CommitPipeline:
                 self._gathering.sent(size, len(self._pending))
             elif stopping and not (busy or self._pending or self._safe or self._open.items):
                 break
-            else:
-                timeout = self._gathering.left() if self._open.items else None
-                stopping |= self._receive(block=True, timeout=timeout)
+            else:  # wait out an open gathering window; past it, only a message (a command,
+                # a commit's report) changes anything: a zero timeout here spun the core
+                left = self._gathering.left() if self._open.items else 0.0
+                stopping |= self._receive(block=True, timeout=left or None)
         self._store.close()
         self._keys.close()
 
