@@ -28,6 +28,7 @@ class ContactLinksProjection:
 
     name = "contact_links"
     tables = ("contact_links",)
+    event_types = frozenset({"LinkedToAccount"})  # a rebuild decodes only these
 
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
         """Record or move the link; every other event leaves the table alone."""

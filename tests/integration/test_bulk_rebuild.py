@@ -33,6 +33,12 @@ from domain.notification_values import (
     Trigger,
     notification_id,
 )
+from domain.unidentified import UnidentifiedContact
+from domain.unidentified_commands import (
+    LinkContact,
+    RecordUnidentifiedInteraction,
+    unidentified_interaction,
+)
 from tests.integration.notify_support import ALWAYS, reachable_by
 from tests.integration.pd_support import T0, erase_now, history, ledger_services, new_account
 from tests.integration.sla_support import sla_database
@@ -57,7 +63,19 @@ def services(pg_server_url: str, run_id: str) -> Iterator[Services]:
         erase_now(built, erased)
         history(built, erased)  # written again after the erasure, under a new key
         started_campaign(built, [kept, "9999999999"])
+        linked_caller(built, [erased, kept])
         yield built
+
+
+def linked_caller(services: Services, accounts: list[str]) -> None:
+    """An unidentified caller's contact, linked to one account and then corrected to another."""
+    caller = UnidentifiedContact(phone="+79005554433")
+    services.ledger.execute(msgspec.convert(unidentified_interaction(
+        caller, channel="phone", direction="inbound", occurredAt=T0.isoformat(),
+        summary="Звонок без номера счёта"), RecordUnidentifiedInteraction), "operator-1", T0)
+    for account in accounts:
+        services.ledger.execute(LinkContact(contact_ref=caller.ref(), account_number=account),
+                                "operator-1", T0)
 
 
 def notified(services: Services, account: str) -> None:
@@ -128,7 +146,8 @@ def head(services: Services) -> int:
 class TestBulkRebuild:
     @pytest.mark.parametrize("page", [3, 5000])
     @pytest.mark.parametrize("name", ["timeline", "appeal_status", "sla_timers", "pd_audit",
-                                      "notifications", "campaigns"])
+                                      "notifications", "campaigns", "contact_links",
+                                      "campaign_recipients"])
     def test_a_bulk_rebuild_equals_the_live_read_model(
         self, services: Services, name: str, page: int
     ) -> None:
