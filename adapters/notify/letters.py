@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -62,10 +63,14 @@ def seal(keys: PdKeyStore, letter_id: UUID, account_number: str, address: str, s
     return key.generation, nonce + key.cipher.encrypt(nonce, plain, _aad(stream, letter_id))
 
 
-def open_letter(keys: PdKeyStore, row: Sequence[Any]) -> Letter:
-    """A stored row as a letter: unsealed, `[erased]` if its key is gone, plain if older."""
+def open_letter(keys: PdKeyStore, row: Sequence[Any], erased_at: datetime | None = None
+                ) -> Letter:
+    """A stored row as a letter: unsealed, `[erased]` if its key is gone; a plain one (written
+    before letters were sealed) `[erased]` if the account was erased after it was written."""
     letter_id, number, address, subject, body, sealed, generation = row[:7]
     if sealed is None:
+        if erased_at is not None and erased_at >= row[7]:
+            return Letter(letter_id, number, ERASED, ERASED, ERASED)
         return Letter(letter_id, number, address, subject, body)
     stream = account_stream_id(number)
     cipher = keys.for_read(stream, generation)
@@ -82,7 +87,8 @@ def letters_to_print(pool: ConnectionPool, keys: PdKeyStore, recorder: AccessRec
     (erased letters show nothing, so they are not recorded)."""
     with pool.connection() as conn:
         rows = conn.execute(_UNPRINTED, (limit,)).fetchall()
-    letters = [open_letter(keys, row) for row in rows]
+        erased = _erasures(conn, {row[1] for row in rows if row[5] is None})
+    letters = [open_letter(keys, row, erased.get(row[1])) for row in rows]
     recorder.record(reader, {x.account_number: set(FIELDS) for x in letters if not x.erased})
     return letters
 
@@ -93,6 +99,17 @@ def mark_printed(pool: ConnectionPool, letter_ids: Sequence[UUID]) -> int:
         cur = conn.execute("UPDATE notify_letters SET printed_at = now()"
                            " WHERE letter_id = ANY(%s) AND printed_at IS NULL", (list(letter_ids),))
         return cur.rowcount
+
+
+def _erasures(conn: Any, numbers: set[str]) -> dict[str, datetime]:
+    """When each of these accounts was last erased (plain letters only: sealed ones follow
+    their key)."""
+    if not numbers:
+        return {}
+    by_stream = {account_stream_id(n): n for n in numbers}
+    rows = conn.execute("SELECT account_id, erased_at FROM pd_keys WHERE account_id = ANY(%s)"
+                        " AND erased_at IS NOT NULL", (list(by_stream),)).fetchall()
+    return {by_stream[row[0]]: row[1] for row in rows}
 
 
 def _aad(stream: UUID, letter_id: UUID) -> bytes:

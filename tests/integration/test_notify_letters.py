@@ -159,3 +159,27 @@ class TestPrintCommand:
         assert first.returncode == 0, first.stderr
         assert ADDRESS in first.stdout and f"лицевой счёт {account}" in first.stdout
         assert f"лицевой счёт {account}" not in again.stdout
+
+
+def plain_letter(services: Services, account: str) -> None:
+    """A letter as stored before letters were sealed (migration 0024): plain columns."""
+    with services.pool.connection() as conn:
+        conn.execute("INSERT INTO notify_letters (letter_id, account_number, address, subject,"
+                     " body, created_at) VALUES (%s, %s, %s, %s, %s, now())",
+                     (uuid4(), account, ADDRESS, "Ответ", "Иванов И. И."))
+
+
+class TestLettersStoredPlain:
+    def test_they_read_erased_once_the_account_is_erased_after_them(
+        self, services: Services
+    ) -> None:
+        account = new_account()
+        history(services, account)
+        plain_letter(services, account)
+        assert [x.address for x in printed(services, account)] == [ADDRESS]
+
+        erase_now(services, account)
+        plain_letter(services, account)  # written after the erasure: not erased by it
+
+        assert sorted(x.address for x in printed(services, account)) == sorted(
+            ["[erased]", ADDRESS])
