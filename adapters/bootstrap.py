@@ -36,7 +36,7 @@ from projections.appeal_status import AppealStatusProjection
 from projections.base import Projection
 from projections.campaign_recipients import CampaignRecipientsProjection
 from projections.campaigns import CampaignsProjection
-from projections.contact_links import ContactLinksProjection
+from projections.contact_links import ContactLinksProjection, linked_account
 from projections.notifications import NotificationsProjection
 from projections.pd_audit import PdAuditProjection
 from projections.sla_timers import SlaTimersProjection
@@ -157,12 +157,16 @@ class Services:
         """Follow the log for live GraphQL subscriptions."""
         follower = LogFollower(self.ledger, self.url)
         self.followers.append(follower)
-        broadcaster = LogBroadcaster(follower)
+        broadcaster = LogBroadcaster(follower, self._linked_account)
         thread = threading.Thread(target=broadcaster.run, args=(self.stop,), name="broadcast",
                                   daemon=True)
         thread.start()
         self.threads.append(thread)
         return broadcaster
+
+    def _linked_account(self, contact_ref: str) -> str | None:
+        with self.pool.connection() as conn:
+            return linked_account(conn, contact_ref)
 
     def start_nats(self, url: str, settings: Settings, workers: list[Worker]) -> None:
         """Run NATS workers (publisher, channel consumers) in one background event loop."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from api.auth import Role
 from tests.e2e.conftest import PURPOSE, LedgerClient, account_number
 from tests.e2e.pd_support import ERASE, accesses, post
+from tests.e2e.test_subscriptions import connected, next_data, subscribe
 
 pytestmark = pytest.mark.e2e
 
@@ -198,3 +200,28 @@ class TestRefusals:
         answer = ledger.gql(LINK, {"input": {"contactRef": ref, "accountNumber":
                                              account_number()}}, token=Role.AUDITOR)
         assert answer.code == "FORBIDDEN"
+
+
+SUBSCRIBED = ("subscription($a: String!) { timelineAppended(accountNumber: $a) {"
+              " accountNumber eventType } }")
+
+
+class TestLinkedContactsLive:
+    async def test_the_accounts_subscribers_see_its_linked_contacts_new_entries(
+        self, ledger: LedgerClient
+    ) -> None:
+        account, caller = account_number(), {"phone": phone()}
+        ledger.record({"accountNumber": account, "channel": "OFFICE", "direction": "INBOUND",
+                       "occurredAt": "2026-03-01T10:00:00+03:00", "summary": "Визит"})
+        ref = record(ledger, caller).data["recordUnidentifiedInteraction"]["contactRef"]
+        async with connected(ledger, ledger.token(Role.OPERATOR)) as ws:
+            await subscribe(ws, "t", SUBSCRIBED, account)
+            await asyncio.sleep(0.3)  # the server registers the listener
+
+            await asyncio.to_thread(ledger.gql, LINK, {"input": {"contactRef": ref,
+                                                                  "accountNumber": account}})
+            await asyncio.to_thread(record, ledger, caller, None, "Перезвонил")
+            received = [(await next_data(ws))[1]["timelineAppended"] for _ in range(2)]
+
+        assert received == [{"accountNumber": ref, "eventType": "LinkedToAccount"},
+                            {"accountNumber": ref, "eventType": "InteractionRecorded"}]
