@@ -81,6 +81,14 @@ class TestDecodingRefusals:
         assert rejection.code == "VALIDATION"
         assert "callerNumber: not a phone number: '12'" in rejection.reason
 
+    def test_an_unknown_senders_address_must_be_an_e_mail_address(self) -> None:
+        payload = next(e for e in CHANNELS["email"].examples()
+                       if e["kind"] == "unknown_email_received")
+        rejection = refusal("email", msgspec.json.encode({**payload, "fromAddress": "petrova"}))
+
+        assert rejection.code == "VALIDATION"
+        assert "fromAddress: not an e-mail address: 'petrova'" in rejection.reason
+
     def test_an_unknown_kind_is_refused(self) -> None:
         rejection = refusal("phone", call_ended(kind="call_transferred"))
 
