@@ -24,6 +24,7 @@ from eventsourcing.persistence import IntegrityError
 from adapters.commit_gather import Gathering
 from adapters.commit_store import Answer, Batch, Item, Report, StoreThreads
 from adapters.key_prefetch import KeyPrefetcher
+from domain.commands import RecordInteraction, RegisterAppeal
 from domain.errors import LedgerError
 from domain.identity import account_stream_id
 from domain.ledger import Ledger, Request
@@ -106,6 +107,7 @@ class CommitPipeline:
         except queue.Empty:
             return False
         accounts: set[UUID] = set()
+        opening: set[UUID] = set()
         while True:
             if message is _STOP:
                 stopping = True
@@ -114,12 +116,15 @@ class CommitPipeline:
                 self._finish(message.batch, message.result)
             else:
                 self._pending.append(message)  # type: ignore[arg-type]
-                if (account := stream_of(message[0].command)) is not None:  # type: ignore[index]
+                command = message[0].command  # type: ignore[index]
+                if (account := stream_of(command)) is not None:
                     accounts.add(account)
+                    if isinstance(command, RecordInteraction | RegisterAppeal):
+                        opening.add(account)  # a first contact brings personal data
             try:
                 message = self._inbox.get_nowait()
             except queue.Empty:
-                self._keys.want(accounts)
+                self._keys.want(accounts, opening)
                 self._gathering.arrived(len(self._open.items) + len(self._pending),
                                         self._callers_in_flight())
                 return stopping
@@ -242,8 +247,9 @@ def _preload_keys(mapper: Any, events: list[Any]) -> None:
     held up every caller behind a burst of new accounts for ~100 ms."""
     keys = getattr(mapper, "keys", None)
     load = getattr(keys, "make_many", None) or getattr(keys, "preload", None)
-    if load is not None:
-        load({e.originator_id for e in events if personal_fields(type(e))})
+    if load is not None:  # only where a personal field has a value, as sealing makes keys
+        load({e.originator_id for e in events
+              if any(getattr(e, n, None) is not None for n in personal_fields(type(e)))})
 
 
 def _fail(items: list[Item], error: BaseException) -> None:

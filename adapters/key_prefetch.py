@@ -26,19 +26,22 @@ class KeyPrefetcher:
 
     def __init__(self, mapper: Any) -> None:
         keys = getattr(mapper, "keys", None)
-        # Made, not only loaded: a new account's key made on the committer's thread costs a
+        self._preload: Callable[[Iterable[UUID]], None] | None = getattr(keys, "preload", None)
+        # Made, not only loaded, for commands that bring personal data (a first contact opens
+        # an account with it): a new account's key made on the committer's thread costs a
         # commit of its own while every caller waits; here a burst of them shares one. (A
         # command refused afterwards leaves an unused key, never an event.)
-        preload = getattr(keys, "make_many", None) or getattr(keys, "preload", None)
-        self._preload: Callable[[Iterable[UUID]], None] | None = preload
-        self._wanted: queue.SimpleQueue[set[UUID] | None] = queue.SimpleQueue()
+        self._make: Callable[[Iterable[UUID]], None] | None = getattr(keys, "make_many", None)
+        self._wanted: queue.SimpleQueue[tuple[set[UUID], set[UUID]] | None] = (
+            queue.SimpleQueue())
         self._asked: dict[UUID, float] = {}
         self._thread = threading.Thread(target=self._run, name="group-commit-keys", daemon=True)
         if self._preload is not None:
             self._thread.start()
 
-    def want(self, accounts: set[UUID]) -> None:
-        """Load these accounts' keys soon, unless cached (one thread calls this)."""
+    def want(self, accounts: set[UUID], make: set[UUID] | None = None) -> None:
+        """Load these accounts' keys soon, unless cached, making those in `make` that have
+        none (one thread calls this)."""
         if self._preload is None or not accounts:
             return
         now = time.monotonic()
@@ -48,7 +51,7 @@ class KeyPrefetcher:
             if len(self._asked) > 100_000:
                 self._asked.clear()
             self._asked.update(dict.fromkeys(wanted, now))
-            self._wanted.put(wanted)
+            self._wanted.put((wanted, wanted & make if make and self._make else set()))
 
     def close(self) -> None:
         """Stop the thread."""
@@ -58,7 +61,8 @@ class KeyPrefetcher:
 
     def _run(self) -> None:
         assert self._preload is not None
-        while (wanted := self._wanted.get()) is not None:
+        while (asked := self._wanted.get()) is not None:
+            wanted, make = asked
             while True:  # one query for everything asked for meanwhile
                 try:
                     more = self._wanted.get_nowait()
@@ -66,8 +70,10 @@ class KeyPrefetcher:
                     break
                 if more is None:
                     return
-                wanted |= more
+                wanted, make = wanted | more[0], make | more[1]
             try:
-                self._preload(wanted)
+                if make and self._make is not None:
+                    self._make(make)
+                self._preload(wanted - make)
             except Exception:  # the batch fetches what is missing itself, and reports errors
                 continue
