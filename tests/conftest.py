@@ -12,11 +12,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import hypothesis  # noqa: F401  imported now, single-threaded: see below
 import psycopg
 import pytest
 from psycopg import sql
 
 from adapters.embedded import EmbeddedNats, EmbeddedPostgres, create_database, reachable
+
+# The hypothesis plugin imports hypothesis in pytest's terminal summary when no test did; with
+# the suite's daemon threads still running, CPython 3.11.7 can then fail compiling it ("AST
+# constructor recursion depth mismatch", fixed in 3.11.8) and turn a green run into an
+# internal error. Importing it here, before any thread starts, leaves nothing to compile then.
 
 logger = logging.getLogger(__name__)
 
