@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -36,6 +37,10 @@ log = logging.getLogger("ledger.group_commit")
 _STOP = object()
 
 
+MAX_OPEN_SECONDS = 0.003
+"""The longest a decided command waits for its batch to fill while more keep coming."""
+
+
 class CommitPipeline:
     """The decider: forms batches, decides, encodes, sends them, answers the callers."""
 
@@ -50,6 +55,7 @@ class CommitPipeline:
         self._safe: list[Item] = []
         self._stale: set[UUID] = set()
         self._gathering = Gathering()
+        self._opened_at = 0.0
         self._store = StoreThreads(ledger, self._inbox, depth)
         self._keys = KeyPrefetcher(ledger.mapper)
         self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
@@ -71,6 +77,9 @@ class CommitPipeline:
             if self._safe and not busy:
                 self._reopen()
                 self._run_safely()
+            elif self._overdue():  # commands keep coming: do not hold the decided ones back
+                size = self._close_open()
+                self._gathering.sent(size, len(self._pending))
             elif self._pending and not self._safe and self._waiting is None \
                     and len(self._open.items) < self._max_batch:
                 room = self._max_batch - len(self._open.items)
@@ -89,6 +98,14 @@ class CommitPipeline:
                 stopping |= self._receive(block=True, timeout=left or None)
         self._store.close()
         self._keys.close()
+
+    def _overdue(self) -> bool:
+        """The open batch has waited past MAX_OPEN_SECONDS and the store can take it: while
+        commands arrive faster than they are decided (a burst of new accounts, each with a
+        key to make), deciding first would hold it until it is full."""
+        return bool(self._open.items) and self._waiting is None \
+            and len(self._in_flight) < self._depth \
+            and time.monotonic() - self._opened_at >= MAX_OPEN_SECONDS
 
     def _gathered(self, stopping: bool) -> bool:
         return stopping or self._gathering.ready(
@@ -148,6 +165,8 @@ class CommitPipeline:
             self._working.forget({e.originator_id for e in events})
             _fail(items, error)
             return
+        if not self._open.items:
+            self._opened_at = time.monotonic()
         self._open.items.extend(items)
         self._open.decided.extend(decided)
         self._open.stored.extend(stored)
