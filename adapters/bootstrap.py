@@ -88,6 +88,21 @@ def nats_url(settings: Settings, stack: ExitStack) -> str:
     return server.url
 
 
+def open_services(
+    settings: Settings, stack: ExitStack, pool_size: int = 20, prepare_configured: bool = True
+) -> Services:
+    """A command's services on the configured database (or the embedded one), closed with the
+    stack. The embedded one is always prepared; a configured one unless `prepare_configured`
+    is False: workers started together must leave its schema to `ledger migrate`, as creating
+    it concurrently fails (STACK-NOTES.md)."""
+    url = database_url(settings, stack)
+    if prepare_configured or not settings.database_url:
+        prepare_database(url, settings.db_schema)
+    services = build(url, settings, pool_size=pool_size)
+    stack.callback(services.close)
+    return services
+
+
 def prepare_database(url: str, schema: str = "public") -> None:
     """Apply migrations and create the event store's table (once, before any worker)."""
     apply_migrations(url)

@@ -12,9 +12,9 @@ from contextlib import ExitStack
 from adapters.bootstrap import (
     Services,
     all_projections,
-    build,
     database_url,
     nats_url,
+    open_services,
     prepare_database,
 )
 from adapters.bulk_rebuild import BulkRebuild
@@ -40,14 +40,6 @@ def token_keys(settings: Settings) -> TokenKeys:
     return TokenKeys(current=current, previous=settings.previous_secret_keys)
 
 
-def _services(stack: ExitStack, settings: Settings) -> Services:
-    url = database_url(settings, stack)
-    prepare_database(url, settings.db_schema)
-    services = build(url, settings)
-    stack.callback(services.close)
-    return services
-
-
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     """Migrations, projections and the API in one process."""
     import uvicorn
@@ -55,7 +47,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.app import create_app
 
     with ExitStack() as stack:
-        services = _services(stack, settings)
+        services = open_services(settings, stack)
         services.start_projections()
         services.start_clock(settings.clock_interval_seconds)
         services.start_chain(settings)
@@ -95,7 +87,7 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
               f"known: {', '.join(all_projections())}", file=sys.stderr)
         return 2
     with ExitStack() as stack:
-        services = _services(stack, settings)
+        services = open_services(settings, stack)
         services.start_projections(args.names or None)
         _wait_for_signal(services)
     return 0
@@ -104,7 +96,7 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
 def publish(args: argparse.Namespace, settings: Settings) -> int:
     """Run the NATS publisher only, until SIGINT or SIGTERM."""
     with ExitStack() as stack:
-        services = _services(stack, settings)
+        services = open_services(settings, stack)
         services.start_nats(nats_url(settings, stack), settings, [services.publisher(settings)])
         _wait_for_signal(services)
     return 0
@@ -118,7 +110,7 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
               f"known: {', '.join(CHANNELS)}", file=sys.stderr)
         return 2
     with ExitStack() as stack:
-        services = _services(stack, settings)
+        services = open_services(settings, stack)
         workers = ingest_workers(services, settings, args.channels or None)
         services.start_nats(nats_url(settings, stack), settings, workers)
         _wait_for_signal(services)
@@ -136,7 +128,7 @@ def rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     with ExitStack() as stack:
-        services = _services(stack, settings)
+        services = open_services(settings, stack)
         projector = services.projector(args.name)
         head = projector.follower.head()
         projector.reset()

@@ -16,10 +16,8 @@ from tqdm import tqdm
 
 from adapters.bootstrap import (
     Services,
-    build,
-    database_url,
     nats_url,
-    prepare_database,
+    open_services,
     sla_policy,
 )
 from adapters.checkpoint_check import Anchor
@@ -44,10 +42,7 @@ SHOWN_BREAKS = 20
 @contextmanager
 def _services(settings: Settings) -> Iterator[Services]:
     with ExitStack() as stack:
-        url = database_url(settings, stack)
-        prepare_database(url, settings.db_schema)
-        services = build(url, settings, pool_size=4)
-        stack.callback(services.close)
+        services = open_services(settings, stack, pool_size=4)
         yield services
 
 

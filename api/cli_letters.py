@@ -17,7 +17,7 @@ from typing import IO
 
 import msgspec
 
-from adapters.bootstrap import build, database_url, prepare_database
+from adapters.bootstrap import open_services
 from adapters.notify.letters import Letter, letters_to_print, mark_printed
 from adapters.personal_data import check_covers, cli_reader
 from adapters.settings import Settings
@@ -31,11 +31,7 @@ def letters(args: argparse.Namespace, settings: Settings) -> int:
     """Write the oldest unprinted letters (JSON lines or a document to read) to stdout or
     --out; with --mark-printed, take them (and erased ones) off the queue afterwards."""
     with ExitStack() as stack:
-        url = database_url(settings, stack)
-        if not settings.database_url:
-            prepare_database(url, settings.db_schema)
-        services = build(url, settings, pool_size=2)
-        stack.callback(services.close)
+        services = open_services(settings, stack, pool_size=2, prepare_configured=False)
         try:
             check_covers(services.ledger, args.purpose, None)
         except ForbiddenError as error:

@@ -13,7 +13,7 @@ from uuid import uuid4
 
 import msgspec
 
-from adapters.bootstrap import build, database_url, nats_url, prepare_database
+from adapters.bootstrap import nats_url, open_services
 from adapters.notify.service import (
     campaign_desk,
     notify_workers,
@@ -34,11 +34,7 @@ def notify(args: argparse.Namespace, settings: Settings) -> int:
         print(msgspec.json.format(msgspec.json.encode(templates(settings)).decode()))
         return 0
     with ExitStack() as stack:
-        url = database_url(settings, stack)
-        if not settings.database_url:
-            prepare_database(url, settings.db_schema)
-        services = build(url, settings, pool_size=8)
-        stack.callback(services.close)
+        services = open_services(settings, stack, pool_size=8, prepare_configured=False)
         start_notify_threads(services, settings)
         services.start_nats(nats_url(settings, stack), settings,
                             notify_workers(services, settings))
@@ -57,11 +53,7 @@ def campaign(args: argparse.Namespace, settings: Settings) -> int:
         print(f"ledger campaign create: {error}", file=sys.stderr)
         return 2
     with ExitStack() as stack:
-        url = database_url(settings, stack)
-        if not settings.database_url:
-            prepare_database(url, settings.db_schema)
-        services = build(url, settings, pool_size=2)
-        stack.callback(services.close)
+        services = open_services(settings, stack, pool_size=2, prepare_configured=False)
         desk, campaign_id, now = campaign_desk(services, settings), uuid4(), datetime.now(UTC)
         try:
             desk.create(command, campaign_id, args.actor, now)

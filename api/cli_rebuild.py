@@ -10,7 +10,7 @@ from contextlib import ExitStack
 import msgspec
 from tqdm import tqdm
 
-from adapters.bootstrap import Services, build, database_url, prepare_database
+from adapters.bootstrap import Services, open_services
 from adapters.bulk_access import record_rebuild
 from adapters.log_scan import events_table
 from adapters.settings import Settings
@@ -23,10 +23,8 @@ Command = Callable[[argparse.Namespace, Settings], int]
 def rebuild_beside(args: argparse.Namespace, settings: Settings) -> int:
     """Rebuild NAME in shadow_NAME; --check compares it table by table, --swap makes it live."""
     with ExitStack() as stack:
-        url = database_url(settings, stack)
-        prepare_database(url, settings.db_schema)
-        services = build(url, settings, pool_size=2)
-        stack.callback(services.close)
+        services = open_services(settings, stack, pool_size=2)
+        url = services.url
         shadow = ShadowRebuild(url, services.ledger, services.projections[args.name])
         stack.callback(shadow.close)
         _record(url, services, args.name)
@@ -50,11 +48,8 @@ def rebuild_beside(args: argparse.Namespace, settings: Settings) -> int:
 def audit_rebuild(name: str, settings: Settings) -> int:
     """Record the rebuild's accesses before the read model is emptied (in-place rebuild)."""
     with ExitStack() as stack:
-        url = database_url(settings, stack)
-        prepare_database(url, settings.db_schema)
-        services = build(url, settings, pool_size=2)
-        stack.callback(services.close)
-        return _record(url, services, name)
+        services = open_services(settings, stack, pool_size=2)
+        return _record(services.url, services, name)
 
 
 def _record(url: str, services: Services, name: str) -> int:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import msgspec
 import psycopg
 
-from adapters.bootstrap import build, database_url, prepare_database, sla_policy
+from adapters.bootstrap import database_url, open_services, prepare_database, sla_policy
 from adapters.clock import SlaClock
 from adapters.settings import Settings
 from projections.sla_timeliness import Period, TimelinessRow, read_timeliness
@@ -24,11 +24,7 @@ def clock(args: argparse.Namespace, settings: Settings) -> int:
     On a configured database the schema is `ledger migrate`'s job: clocks started together
     must not create it concurrently (STACK-NOTES.md)."""
     with ExitStack() as stack:
-        url = database_url(settings, stack)
-        if not settings.database_url:
-            prepare_database(url, settings.db_schema)
-        services = build(url, settings, pool_size=2)
-        stack.callback(services.close)
+        services = open_services(settings, stack, pool_size=2, prepare_configured=False)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: services.stop.set())
         SlaClock(services, settings.clock_interval_seconds).run(services.stop)

@@ -30,6 +30,10 @@ MOSCOW = timezone(timedelta(hours=3))
 STARTUP_SECONDS = 60.0
 STOP_SECONDS = 10.0
 TOKEN_TTL = 3600
+MASTER_KEY = os.environ.get("LEDGER_MASTER_KEY") or base64.b64encode(os.urandom(32)).decode()
+"""One LEDGER_MASTER_KEY for every server of the run, given in each server's environment (not
+this process's, which other suites share): servers sharing a database must agree on the key
+that wraps its personal-data keys, as several machines must."""
 PURPOSE = "audit:e2e-checks"
 """The X-Purpose the client declares unless told: personal data is shown (and audited)."""
 
@@ -174,16 +178,6 @@ class LedgerClient:
         return int(self.get("/health").json()["head"])
 
 
-@pytest.fixture(scope="session", autouse=True)
-def shared_master_key() -> Iterator[str]:
-    """One LEDGER_MASTER_KEY for every server of the run: servers sharing a database must
-    agree on the key that wraps its personal-data keys, as several machines must."""
-    with pytest.MonkeyPatch.context() as patch:
-        key = os.environ.get("LEDGER_MASTER_KEY") or base64.b64encode(os.urandom(32)).decode()
-        patch.setenv("LEDGER_MASTER_KEY", key)
-        yield key
-
-
 @pytest.fixture(scope="session")
 def e2e_database_url(pg_server_url: str, run_id: str) -> Iterator[str]:
     """A database of the e2e run alone: `ledger_e2e_<runid>`, dropped at the end."""
@@ -205,6 +199,7 @@ def ledger(
     port, secret = free_port(), secrets.token_urlsafe(48)
     env = os.environ | {
         "LEDGER_DATABASE_URL": e2e_database_url, "LEDGER_SECRET_KEY": secret,
+        "LEDGER_MASTER_KEY": MASTER_KEY,
         "LEDGER_DATA_DIR": str(folder / "data"), "LEDGER_PORT": str(port),
         "LEDGER_NATS_URL": nats_server_url, "LEDGER_NATS_STREAM": nats_names.stream,
         "LEDGER_NATS_SUBJECT_PREFIX": nats_names.subject_prefix,

@@ -22,7 +22,7 @@ from psycopg import sql
 
 from adapters.embedded import create_database, free_port
 from api.auth import Role, TokenKeys
-from tests.e2e.conftest import LedgerClient, _stop, _wait_until_healthy
+from tests.e2e.conftest import MASTER_KEY, LedgerClient, _stop, _wait_until_healthy
 from tests.integration.notify_support import Mailbox, SmsProvider, sms_provider
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ def notify_env(
     folder = tmp_path_factory.mktemp("ledger-e2e-notify")
     yield os.environ | {
         "LEDGER_DATABASE_URL": url, "LEDGER_SECRET_KEY": secrets.token_urlsafe(48),
+        "LEDGER_MASTER_KEY": MASTER_KEY,
         "LEDGER_DATA_DIR": str(folder / "data"), "LEDGER_PORT": str(free_port()),
         "LEDGER_NATS_URL": nats_server_url, "LEDGER_NATS_STREAM": f"{nats_names.stream}_NTF",
         "LEDGER_NATS_SUBJECT_PREFIX": f"{nats_names.subject_prefix}_ntf",

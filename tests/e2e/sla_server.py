@@ -26,7 +26,7 @@ from psycopg import sql
 
 from adapters.embedded import create_database, free_port
 from api.auth import Role, TokenKeys
-from tests.e2e.conftest import LedgerClient, _stop, _wait_until_healthy
+from tests.e2e.conftest import MASTER_KEY, LedgerClient, _stop, _wait_until_healthy
 
 if TYPE_CHECKING:
     from tests.conftest import NatsNames
@@ -72,6 +72,7 @@ def sla_env(
     folder = tmp_path_factory.mktemp("ledger-e2e-sla")
     return os.environ | {
         "LEDGER_DATABASE_URL": sla_database_url, "LEDGER_SECRET_KEY": secrets.token_urlsafe(48),
+        "LEDGER_MASTER_KEY": MASTER_KEY,
         "LEDGER_DATA_DIR": str(folder / "data"), "LEDGER_PORT": str(free_port()),
         "LEDGER_NATS_URL": nats_server_url, "LEDGER_NATS_STREAM": f"{nats_names.stream}_SLA",
         "LEDGER_NATS_SUBJECT_PREFIX": f"{nats_names.subject_prefix}_sla",

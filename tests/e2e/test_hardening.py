@@ -16,7 +16,7 @@ import pytest
 
 from adapters.embedded import free_port
 from api.auth import Role, TokenKeys
-from tests.e2e.conftest import LedgerClient, _stop, _wait_until_healthy
+from tests.e2e.conftest import MASTER_KEY, LedgerClient, _stop, _wait_until_healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -35,6 +35,7 @@ def limited(
     port = free_port()
     env = os.environ | {f"LEDGER_{k}": v for k, v in LIMITS.items()} | {
         "LEDGER_DATABASE_URL": e2e_database_url, "LEDGER_SECRET_KEY": NEW_KEY,
+        "LEDGER_MASTER_KEY": MASTER_KEY,
         "LEDGER_PREVIOUS_SECRET_KEYS": OLD_KEY, "LEDGER_DATA_DIR": str(folder / "data"),
         "LEDGER_PORT": str(port), "LEDGER_NATS_URL": "nats://127.0.0.1:1",
         "LEDGER_CLOCK_INTERVAL_SECONDS": "3600"}
