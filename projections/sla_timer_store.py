@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from psycopg import Cursor, sql
@@ -23,15 +23,29 @@ _SELECT = sql.SQL("SELECT {} FROM sla_timers ").format(
     sql.SQL(", ").join(map(sql.Identifier, TIMER_FIELDS)))
 
 
-_INSERT_COLUMNS = (*TIMER_FIELDS, *_SUBJECT, *_POSITIONS)
+INSERT_COLUMNS = (*TIMER_FIELDS, *_SUBJECT, *_POSITIONS)
+"""A timer row's columns, in the order a new row is written."""
+APPEAL_COLUMNS = ("appeal_number", "account_number", "channel", "appeal_type", "form",
+                  "received_at", "status", "assignee")
 _INSERT = (
-    f"INSERT INTO sla_timers ({', '.join(_INSERT_COLUMNS)})"
-    f" VALUES ({', '.join(f'%({n})s' for n in _INSERT_COLUMNS)}) ON CONFLICT DO NOTHING"
+    f"INSERT INTO sla_timers ({', '.join(INSERT_COLUMNS)})"
+    f" VALUES ({', '.join(f'%({n})s' for n in INSERT_COLUMNS)}) ON CONFLICT DO NOTHING"
 )
 _UPDATE = (
     "UPDATE sla_timers SET "
     + ", ".join(f"{n} = %({n})s" for n in (*_MUTABLE, "next_mark_at", "updated_position"))
     + " WHERE timer_id = %(timer_id)s"
+)
+UPDATE_ROW = (
+    "UPDATE sla_timers SET "
+    + ", ".join(f"{n} = %({n})s" for n in (*_MUTABLE, "assignee", "next_mark_at",
+                                            "updated_position"))
+    + " WHERE timer_id = %(timer_id)s"
+)
+"""A whole changed row of an earlier page (projections/sla_timer_page.py)."""
+_ADD_APPEAL = (
+    f"INSERT INTO sla_timers_appeals ({', '.join(APPEAL_COLUMNS)})"
+    f" VALUES ({', '.join(f'%({n})s' for n in APPEAL_COLUMNS)}) ON CONFLICT DO NOTHING"
 )
 """Written once from plain column names: composing SQL per row cost more than its round trip."""
 
@@ -74,6 +88,52 @@ def _fields(thing: object, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(thing, name) for name in names}
 
 
+def subject_fields(subject: Subject) -> dict[str, Any]:
+    """A subject as the columns it fills."""
+    return _fields(subject, _SUBJECT)
+
+
+def timer_row(timer: Timer, subject: dict[str, Any], started: int, updated: int
+              ) -> dict[str, Any]:
+    """Every column of a timer's row (INSERT_COLUMNS)."""
+    return _fields(timer, TIMER_FIELDS) | subject | {
+        "next_mark_at": timer.next_mark_at(), "started_position": started,
+        "updated_position": updated,
+    }
+
+
+class TimerRows(Protocol):
+    """Where the SLA timers projection reads and writes its rows: statement by statement
+    (TimerStore, live) or a page at a time (PageTimerStore, rebuilds)."""
+
+    def insert(self, timer: Timer, subject: Subject, position: int) -> None:
+        """A new timer; a replayed start is ignored."""
+
+    def save(self, timer: Timer, position: int) -> None:
+        """A changed timer."""
+
+    def get(self, timer_id: str) -> Timer | None:
+        """One timer by id."""
+
+    def open_of_appeal(self, appeal_number: str) -> list[Timer]:
+        """The appeal's timers that have not stopped."""
+
+    def open_of_interaction(self, interaction_id: UUID) -> list[Timer]:
+        """A contact's timers that have not stopped."""
+
+    def open_on_channel(self, account_number: str, channel: str) -> list[Timer]:
+        """An account's timers on a channel that have not stopped."""
+
+    def add_appeal(self, appeal: AppealFacts) -> None:
+        """Remember an appeal the timers follow (a replayed one is ignored)."""
+
+    def appeal(self, appeal_number: str) -> AppealFacts | None:
+        """An appeal the timers follow, as it stands."""
+
+    def update_appeal(self, appeal: AppealFacts) -> None:
+        """The appeal's status and assignee moved; its timers show the assignee too."""
+
+
 class TimerStore:
     """Reads and writes timer rows inside the projection's transaction."""
 
@@ -82,11 +142,7 @@ class TimerStore:
 
     def insert(self, timer: Timer, subject: Subject, position: int) -> None:
         """A new timer; a replayed start is ignored."""
-        values = _fields(timer, TIMER_FIELDS) | _fields(subject, _SUBJECT) | {
-            "next_mark_at": timer.next_mark_at(), "started_position": position,
-            "updated_position": position,
-        }
-        self._cur.execute(_INSERT, values)
+        self._cur.execute(_INSERT, timer_row(timer, subject_fields(subject), position, position))
 
     def save(self, timer: Timer, position: int) -> None:
         """A changed timer, with when its next mark falls."""
@@ -123,13 +179,7 @@ class TimerStore:
 
     def add_appeal(self, appeal: AppealFacts) -> None:
         """Remember an appeal the timers follow."""
-        self._cur.execute(
-            "INSERT INTO sla_timers_appeals (appeal_number, account_number, channel,"
-            " appeal_type, form, received_at, status, assignee) VALUES (%(appeal_number)s,"
-            " %(account_number)s, %(channel)s, %(appeal_type)s, %(form)s, %(received_at)s,"
-            " %(status)s, %(assignee)s) ON CONFLICT DO NOTHING",
-            dataclasses.asdict(appeal),
-        )
+        self._cur.execute(_ADD_APPEAL, dataclasses.asdict(appeal))
 
     def appeal(self, appeal_number: str) -> AppealFacts | None:
         """An appeal the timers follow, as it stands."""

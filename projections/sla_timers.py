@@ -7,6 +7,7 @@ timer keeps the version, term and warnings of the policy that started it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,9 @@ from domain.sla_follow import (
 from domain.sla_timer import Mark, Timer
 from domain.values import AppealForm, AppealStatus, AppealType, Channel, Direction
 from projections.base import LoggedEvent, event_time
-from projections.sla_timer_store import AppealFacts, Subject, TimerStore
+from projections.page import RowSink
+from projections.sla_timer_page import PageTimerStore
+from projections.sla_timer_store import AppealFacts, Subject, TimerRows, TimerStore
 
 _STEPS = {
     "AppealAssigned": Action.ASSIGN,
@@ -51,10 +54,24 @@ class SlaTimersProjection:
         self.calendar = calendar or BusinessCalendar()
         self._rules = {rule.id: rule for rule in policy.rules}
         self._stop_names = {n for r in policy.rules for n in (*r.stops_on, *r.cancelled_on)}
+        self.event_types = frozenset({"AppealRegistered", "InteractionRecorded", "SlaAtRisk",
+                                      "SlaBreached", *_STEPS, *self._stop_names})
+        """What a rebuild decodes (projections/page.py): the rest changes no timer."""
 
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
         """Start, stop, pause or mark the timers an event concerns."""
-        kind, store = logged.type, TimerStore(cur)
+        self._apply(TimerStore(cur), logged)
+
+    def apply_page(self, sink: RowSink, page: Sequence[LoggedEvent]) -> None:
+        """The same for a page, its timers held in memory (projections/sla_timer_page.py)."""
+        cur = sink.cursor()
+        store = PageTimerStore.load(cur, page)
+        for logged in page:
+            self._apply(store, logged)
+        store.write(cur, sink)
+
+    def _apply(self, store: TimerRows, logged: LoggedEvent) -> None:
+        kind = logged.type
         if kind == "AppealRegistered":
             self._registered(store, logged)
         elif kind in _STEPS:
@@ -66,7 +83,7 @@ class SlaTimersProjection:
         elif kind in self._stop_names:
             self._stopped_elsewhere(store, logged)
 
-    def _registered(self, store: TimerStore, logged: LoggedEvent) -> None:
+    def _registered(self, store: TimerRows, logged: LoggedEvent) -> None:
         event = logged.event
         appeal = AppealFacts(
             appeal_number=event.appeal_number, account_number=logged.account_number,
@@ -76,7 +93,7 @@ class SlaTimersProjection:
         store.add_appeal(appeal)
         self._start_for_appeal(store, logged, appeal, event.received_at)
 
-    def _appeal_step(self, store: TimerStore, logged: LoggedEvent) -> None:
+    def _appeal_step(self, store: TimerRows, logged: LoggedEvent) -> None:
         event, kind = logged.event, logged.type
         appeal = store.appeal(event.appeal_number)
         if appeal is None:
@@ -93,7 +110,7 @@ class SlaTimersProjection:
         self._start_for_appeal(store, logged, appeal, event.at)
 
     def _start_for_appeal(
-        self, store: TimerStore, logged: LoggedEvent, appeal: AppealFacts, at: datetime
+        self, store: TimerRows, logged: LoggedEvent, appeal: AppealFacts, at: datetime
     ) -> None:
         rules = self.policy.rules_for(
             logged.type, Channel(appeal.channel), AppealType(appeal.appeal_type),
@@ -106,7 +123,7 @@ class SlaTimersProjection:
                 timer.pause(at)
             store.insert(timer, appeal.subject(), logged.position)
 
-    def _contact(self, store: TimerStore, logged: LoggedEvent) -> None:
+    def _contact(self, store: TimerRows, logged: LoggedEvent) -> None:
         event = logged.event
         channel, at = Channel(event.channel), event.occurred_at
         subject = Subject(
@@ -127,7 +144,7 @@ class SlaTimersProjection:
                 timer = self._timer(str(event.interaction_id), rule, logged, at, agreed_at)
                 store.insert(timer, subject, logged.position)
 
-    def _marked(self, store: TimerStore, logged: LoggedEvent) -> None:
+    def _marked(self, store: TimerRows, logged: LoggedEvent) -> None:
         event = logged.event
         timer = store.get(event.timer_id)
         if timer is None:
@@ -135,7 +152,7 @@ class SlaTimersProjection:
         timer.record(Mark(getattr(event, "threshold", None), event.at))
         store.save(timer, logged.position)
 
-    def _stopped_elsewhere(self, store: TimerStore, logged: LoggedEvent) -> None:
+    def _stopped_elsewhere(self, store: TimerRows, logged: LoggedEvent) -> None:
         """An event named by a rule, such as a survey sent, stops its appeal's or contact's."""
         event = logged.event
         number, interaction = getattr(event, "appeal_number", None), getattr(

@@ -10,11 +10,16 @@ import msgspec
 import pytest
 
 from adapters.bootstrap import Services
+from adapters.bulk_rebuild import BulkRebuild
+from adapters.clock import SlaClock
 from adapters.follower import LogFollower
+from adapters.log_scan import BinaryLogFollower
+from adapters.projector import Projector, position_of
 from domain import commands as c
 from domain.sla import DEFAULT_POLICY, SlaPolicy, load_policy
 from domain.sla_timer import TimerState
 from domain.values import AppealStatus, AppealType, Channel, Direction, WithoutConsiderationReason
+from projections.base import Projection
 from projections.sla_timer_queries import TimerFilter, TimerView, read_timers
 from projections.sla_timers import SlaTimersProjection
 from tests.integration.sla_support import (
@@ -35,6 +40,10 @@ pytestmark = pytest.mark.integration
 
 FRIDAY = datetime(2026, 2, 20, 12, 0, tzinfo=MSK)
 THURSDAY = datetime(2026, 6, 11, 12, 0, tzinfo=MSK)
+PAUSING = SlaPolicy(version="pause-1", rules=tuple(
+    msgspec.structs.replace(r, pauses_in=(AppealStatus.AWAITING_CLIENT,))
+    for r in DEFAULT_POLICY.rules))
+"""The default policy with every timer paused while the appeal awaits the client."""
 
 
 @pytest.fixture(scope="module")
@@ -232,11 +241,7 @@ class TestPolicy:
                                              at=datetime(2026, 2, 24, 10, 0, tzinfo=MSK)))
         act(services, c.AssignAppeal(appeal_number=number, assignee="ivanova",
                                      at=datetime(2026, 2, 25, 10, 0, tzinfo=MSK)))
-        pausing = SlaPolicy(version="pause-1", rules=tuple(
-            msgspec.structs.replace(r, pauses_in=(AppealStatus.AWAITING_CLIENT,))
-            for r in DEFAULT_POLICY.rules))
-
-        found = project_with(services, pausing, since, account)
+        found = project_with(services, PAUSING, since, account)
 
         answer = {v.timer.kind: v.timer for v in found}["interactive.answer"]
         assert answer.due_date == date(2026, 2, 27)
@@ -260,6 +265,65 @@ class TestRebuild:
         assert all_rows(services) == before
 
 
+    @pytest.mark.parametrize("policy", [DEFAULT_POLICY, PAUSING], ids=["default", "pausing"])
+    @pytest.mark.parametrize("page", [1, 2, 5, 5000])
+    def test_a_rebuild_in_pages_gives_the_rows_the_live_follower_wrote(
+        self, services: Services, policy: SlaPolicy, page: int
+    ) -> None:
+        marked(services)
+        projection = SlaTimersProjection(policy)
+        try:
+            expected = projected(services, projection, None)
+            assert kinds(services) == {"breached", "met", "warned"} | (
+                {"paused"} if policy is PAUSING else set())
+
+            rebuilt = projected(services, projection, page)
+
+            assert rebuilt == expected
+            assert position_of(services.pool, "sla_timers") == head(services)
+        finally:
+            projected(services, services.projections["sla_timers"], None)
+
+
+def marked(services: Services) -> None:
+    """Warnings and breaches recorded for every open timer by a clock a year ahead: the log
+    then holds marks besides starts, stops and re-targets, many of them across pages."""
+    catch_up(services)
+    SlaClock(services, now=lambda: now() + timedelta(days=365)).scan()
+    catch_up(services)
+
+
+def projected(services: Services, projection: Projection, page: int | None) -> tuple[
+        list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """Both tables rebuilt from the start: event by event as the live follower (page None),
+    or a page at a time as `ledger projections rebuild` does."""
+    follower = BinaryLogFollower(services.ledger, services.url)
+    projector = Projector(services.pool, follower, projection)
+    projector.reset()
+    if page is None:
+        projector.catch_up()
+    else:
+        BulkRebuild(services.pool, follower, projection, page).catch_up()
+    follower.close()
+    return all_rows(services), appeal_rows(services)
+
+
+def kinds(services: Services) -> set[str]:
+    """What the timers went through: which of breached, met, warned and paused occur."""
+    with services.pool.connection() as conn:
+        row = conn.execute(
+            "SELECT count(*) FILTER (WHERE breach_recorded), count(*) FILTER (WHERE outcome ="
+            " 'met'), count(*) FILTER (WHERE cardinality(warned_shares) > 0),"
+            " count(*) FILTER (WHERE paused_seconds > 0) FROM sla_timers").fetchone()
+    assert row is not None
+    return {k for k, n in zip(("breached", "met", "warned", "paused"), row, strict=True) if n}
+
+
 def all_rows(services: Services) -> list[tuple[object, ...]]:
     with services.pool.connection() as conn:
         return conn.execute("SELECT * FROM sla_timers ORDER BY timer_id").fetchall()
+
+
+def appeal_rows(services: Services) -> list[tuple[object, ...]]:
+    with services.pool.connection() as conn:
+        return conn.execute("SELECT * FROM sla_timers_appeals ORDER BY appeal_number").fetchall()
