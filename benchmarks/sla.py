@@ -27,7 +27,9 @@ import psycopg
 from psycopg import sql
 
 from adapters.bootstrap import Services, build, prepare_database
+from adapters.bulk_rebuild import BulkRebuild
 from adapters.clock import SlaClock
+from adapters.log_scan import BinaryLogFollower
 from adapters.settings import load_settings
 from domain import commands as c
 from domain.identity import format_appeal_number
@@ -86,20 +88,31 @@ def median_of(repeat: int, action: Callable[[], object]) -> float:
 
 
 def projection(services: Services, events: int) -> list[Row]:
-    """The timers read model rebuilt from the log, and a raw insert of the same rows."""
+    """The timers read model projected from the log event by event (the live follower) and a
+    page at a time (`ledger projections rebuild`), and a raw insert of the same rows."""
     projector = services.projector("sla_timers")
     projector.reset()
     seconds = timed(projector.catch_up)
     with services.pool.connection() as conn:
         conn.execute("ANALYZE sla_timers")  # as autovacuum would after a bulk load
-        rows = conn.execute("SELECT * FROM sla_timers").fetchall()
+        rows = conn.execute("SELECT * FROM sla_timers ORDER BY timer_id").fetchall()
+    projector.reset()
+    follower = BinaryLogFollower(services.ledger, services.url)
+    bulk = timed(lambda: BulkRebuild(services.pool, follower, projector.projection).catch_up())
+    follower.close()
+    with services.pool.connection() as conn:
+        rebuilt = conn.execute("SELECT * FROM sla_timers ORDER BY timer_id").fetchall()
+        if rebuilt != rows:
+            raise SystemExit("the bulk rebuild's timers differ from the live follower's")
         conn.execute("CREATE TEMP TABLE bench_raw_timers (LIKE sla_timers INCLUDING ALL)")
         placeholders = sql.SQL(", ").join(sql.Placeholder() * len(rows[0]))
         insert = sql.SQL("INSERT INTO bench_raw_timers VALUES ({})").format(placeholders)
         with conn.cursor() as cur:
             raw = timed(lambda: cur.executemany(insert, rows))
-    return [("projection: log → sla_timers", events, seconds, "events"),
+    return [("projection: log → sla_timers, event by event (live)", events, seconds, "events"),
             ("projection: timers written", len(rows), seconds, "timers"),
+            ("rebuild: log → sla_timers, bulk pages", events, bulk, "events"),
+            ("rebuild: timers written", len(rows), bulk, "timers"),
             ("raw SQL: executemany INSERT of the same rows", len(rows), raw, "timers")]
 
 
