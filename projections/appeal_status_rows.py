@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 from psycopg.types.json import Jsonb
 
 from domain.appeal import TRANSITIONS, Action
-from projections.base import LoggedEvent, camelized, event_time, payload
+from projections.base import LoggedEvent, event_time, payload
+from projections.payload import camel_payload
+
+_encoder = msgspec.json.Encoder()
 
 ACTIONS = {
     "AppealAssigned": Action.ASSIGN,
@@ -58,11 +62,13 @@ def changes(logged: LoggedEvent) -> dict[str, Any]:
     if target is not None:
         sets["status"] = str(target)
     extra = _EXTRA_COLUMNS.get(logged.type)
-    return sets | extra(payload(logged.event), logged.event) if extra else sets
+    return sets | extra(vars(logged.event), logged.event) if extra else sets
 
 
 def history_row(logged: LoggedEvent, status: str) -> tuple[Any, ...]:
     """A step's history row in HISTORY_COLUMNS order, given its appeal's status after it."""
-    data = payload(logged.event)
-    return (logged.position, data["appeal_number"], logged.type, event_time(logged.event),
-            data.get("by") or data.get("registered_by"), status, Jsonb(camelized(data)))
+    event = logged.event
+    data = vars(event)
+    return (logged.position, data["appeal_number"], logged.type, event_time(event),
+            data.get("by") or data.get("registered_by"), status,
+            Jsonb(camel_payload(event), dumps=_encoder.encode))

@@ -12,9 +12,10 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from domain.access_audit import AUDIT_EVENT_TYPES
-from projections.base import LoggedEvent, camelized, event_time, payload
+from projections.base import LoggedEvent, event_time
 from projections.contact_links import linked_contacts
 from projections.page import RowSink
+from projections.payload import camel_payload
 from projections.pd_erasure import erase_timeline
 
 _encoder = msgspec.json.Encoder()
@@ -99,13 +100,14 @@ def entry_row(logged: LoggedEvent) -> tuple[Any, ...] | None:
     """The event's timeline row in COLUMNS order; None for what the timeline does not show."""
     if logged.type in AUDIT_EVENT_TYPES:
         return None
-    data = payload(logged.event)
+    event, data = logged.event, vars(logged.event)
+    channel = data.get("channel")
     return (
-        logged.position, logged.event.originator_id, logged.account_number,
-        logged.type, event_time(logged.event), data.get("channel"),
+        logged.position, event.originator_id, logged.account_number,
+        logged.type, event_time(event), None if channel is None else str(channel),
         data.get("appeal_number"), _summary(logged.type, data),
         data.get("recorded_by") or data.get("registered_by") or data.get("by"),
-        Jsonb(camelized(data), dumps=_json),
+        Jsonb(camel_payload(event), dumps=_json),
     )
 
 

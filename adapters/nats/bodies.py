@@ -1,35 +1,27 @@
 """The publisher's fast path to a message body, byte for byte the body `messages.py` defines.
 
 The reference path turns an event's fields into builtins and camelizes every key of every nested
-value in Python, which costs as much as publishing it. For an event class whose field types
-msgspec writes with no key to camelize below the top level (scalars, enums, camel-named structs,
-sequences of those), only the top-level names need renaming: they are renamed once per class
-and msgspec writes the values itself. Other classes (a dict field, `Any`) keep the reference path.
+value in Python, which costs as much as publishing it; here only the top-level names are
+renamed, once per class (projections/payload.py), and msgspec writes the values itself. Other
+classes (a dict field, `Any`) keep the reference path.
 """
 
 from __future__ import annotations
 
-import enum
 import hashlib
-import types
 import typing
-from dataclasses import fields
-from datetime import date, datetime, time
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
 from adapters.nats.messages import event_message
-from projections.base import LoggedEvent, _camel, event_time
+from projections.base import LoggedEvent, event_time
 from projections.base import event_type as type_name
+from projections.payload import names_of
 
-_LEAVES = (str, int, float, bool, bytes, UUID, datetime, date, time, Decimal, type(None))
-_SEQUENCES = (tuple, list, set, frozenset)
-_NOT_PAYLOAD = frozenset({"originator_id", "originator_version", "originator_topic"})
 _encoder = msgspec.json.Encoder()
-_NAMES: dict[type[Any], dict[str, str] | None] = {}
 _TIMES: dict[type[Any], tuple[str, ...]] = {}
 _TIME_FIELDS = ("occurred_at", "received_at", "at", "timestamp")  # event_time's order
 _DATETIME = (datetime, datetime | None)
@@ -82,41 +74,9 @@ def event_id_text(stream_id: UUID, version: int) -> str:
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
 
 
-def names_of(cls: type[Any]) -> dict[str, str] | None:
-    """Each payload field's camelCase name in field order, or None for the reference path."""
-    return _NAMES[cls] if cls in _NAMES else _NAMES.setdefault(cls, _top_level_names(cls))
-
-
 def times_of(cls: type[Any]) -> tuple[str, ...]:
     """The fields event_time may take the time from (typed datetime), in its order."""
     if cls not in _TIMES:
         hints = typing.get_type_hints(cls)
         _TIMES[cls] = tuple(n for n in _TIME_FIELDS if hints.get(n) in _DATETIME)
     return _TIMES[cls]
-
-
-def _top_level_names(cls: type[Any]) -> dict[str, str] | None:
-    """Each payload field's camelCase name, or None when a value needs the reference path."""
-    hints = typing.get_type_hints(cls)
-    names = [f.name for f in fields(cls) if f.name not in _NOT_PAYLOAD]
-    if not all(_plain(hints[name]) for name in names):
-        return None
-    return {name: _camel(name) for name in names}
-
-
-def _plain(tp: Any) -> bool:
-    """Whether msgspec writes a value of this type with no key the reference would rename."""
-    origin, args = typing.get_origin(tp), typing.get_args(tp)
-    if origin is typing.Annotated:
-        return _plain(args[0])
-    if origin in (typing.Union, types.UnionType) or origin in _SEQUENCES:
-        return all(_plain(a) for a in args if a is not Ellipsis)
-    if origin is typing.Literal:
-        return True
-    if not isinstance(tp, type) or origin is not None:
-        return False
-    if issubclass(tp, msgspec.Struct):
-        hints = typing.get_type_hints(tp)
-        return all(_camel(n) == n for n in tp.__struct_encode_fields__) and all(
-            _plain(hints[n]) for n in tp.__struct_fields__)
-    return issubclass(tp, _LEAVES) or issubclass(tp, enum.Enum)

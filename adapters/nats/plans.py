@@ -9,9 +9,10 @@ from uuid import UUID
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Mapper
 
-from adapters.nats.bodies import names_of, times_of
+from adapters.nats.bodies import times_of
 from adapters.pd_mapper import PersonalDataMapper, SealedShape
 from adapters.transcoder import MsgspecMapper
+from projections.payload import names_of
 
 
 @dataclass(frozen=True)
