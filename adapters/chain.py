@@ -94,6 +94,7 @@ class ChainFollower:
         """Follow the log until stopped; errors are logged and retried, never skipped."""
         while not stop.is_set():
             try:
+                self.follower.mark_seen()
                 self.catch_up()
                 self.follower.wait_for_new(timeout=1.0)
             except Exception:

@@ -27,7 +27,7 @@ class LogFollower:
 
     def read(self, after: int, limit: int = 500, stop: int | None = None) -> list[LoggedEvent]:
         """Up to `limit` events after position `after` (and up to `stop`), in log order."""
-        self._seen = self._listening().count
+        self.mark_seen()
         notifications = self._ledger.recorder.select_notifications(
             start=after + 1, limit=limit, stop=stop
         )
@@ -41,6 +41,12 @@ class LogFollower:
     def head(self) -> int:
         """The last position written to the log (0 when empty)."""
         return self._ledger.recorder.max_notification_id() or 0
+
+    def mark_seen(self) -> None:
+        """What was appended until now is being read: `wait_for_new` waits for what comes
+        next. `read` marks it itself; a reader of its own (the chain follower) calls this
+        first, else every wait returned at once and it read the idle log in a loop."""
+        self._seen = self._listening().count
 
     def wait_for_new(self, timeout: float) -> None:
         """Block until the log was appended to since the last read (a NOTIFY), or the timeout."""

@@ -57,7 +57,7 @@ class MessageFollower(LogFollower):
 
     def messages(self, subjects: Subjects, after: int, limit: int) -> list[Outgoing]:
         """Up to `limit` events after position `after` as messages, in log order."""
-        self._seen = self._listening().count  # as read() does, for wait_for_new
+        self.mark_seen()  # as read() does, for wait_for_new
         recorder = self._ledger.recorder
         assert isinstance(recorder, PostgresApplicationRecorder)
         with recorder.datastore.get_connection() as conn:

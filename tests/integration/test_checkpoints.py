@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import pytest
 from eventsourcing.application import AggregateNotFoundError
@@ -104,3 +105,54 @@ class TestChainFollower:
         assert early is None
         assert due is not None
         assert again is None, "a checkpoint of nothing but the last checkpoint"
+
+
+class Counting(ChainFollower):
+    """A chain follower that counts its reads of the log."""
+
+    reads = 0
+
+    def step(self) -> int:
+        self.reads += 1
+        return super().step()
+
+
+class TestRunning:
+    def test_an_idle_follower_waits_for_news_and_chains_it_when_it_comes(
+        self, services: Services
+    ) -> None:
+        history(services, fresh_account())
+        chain = Counting(services.pool, services.ledger,
+                         LogFollower(services.ledger, services.url), 10**9, 10**9, FakeClock())
+        stop = threading.Event()
+        runner = threading.Thread(target=chain.run, args=(stop,))
+        runner.start()
+        try:
+            assert wait_until(lambda: pending(services) == 0)
+            idle_from = chain.reads
+            stop.wait(1.5)
+            idle_reads = chain.reads - idle_from
+            history(services, fresh_account())
+            woken = wait_until(lambda: pending(services) == 0)
+        finally:
+            stop.set()
+            runner.join(timeout=10)
+            chain.follower.close()
+
+        assert idle_reads <= 6, f"{idle_reads} reads of an idle log in 1.5 s: a busy loop"
+        assert woken
+
+
+def pending(services: Services) -> int:
+    """Events stored but not chained yet."""
+    ledger = services.ledger
+    return verify_database(services.url, events_table(ledger), ledger.mapper).pending
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
