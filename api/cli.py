@@ -47,6 +47,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.app import create_app
 
     with ExitStack() as stack:
+        nats = nats_url(settings, stack)  # entered first, stopped last: workers drain first
         services = open_services(settings, stack)
         services.start_projections()
         services.start_clock(settings.clock_interval_seconds)
@@ -55,7 +56,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         if settings.notify_enabled:
             start_notify_threads(services, settings)
             workers += notify_workers(services, settings)
-        services.start_nats(nats_url(settings, stack), settings, workers)
+        services.start_nats(nats, settings, workers)
         keys = token_keys(settings)
         app = create_app(services, settings, keys)
         host, port = args.host or settings.host, args.port or settings.port
@@ -96,8 +97,9 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
 def publish(args: argparse.Namespace, settings: Settings) -> int:
     """Run the NATS publisher only, until SIGINT or SIGTERM."""
     with ExitStack() as stack:
+        nats = nats_url(settings, stack)
         services = open_services(settings, stack)
-        services.start_nats(nats_url(settings, stack), settings, [services.publisher(settings)])
+        services.start_nats(nats, settings, [services.publisher(settings)])
         _wait_for_signal(services)
     return 0
 
@@ -110,9 +112,10 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
               f"known: {', '.join(CHANNELS)}", file=sys.stderr)
         return 2
     with ExitStack() as stack:
+        nats = nats_url(settings, stack)
         services = open_services(settings, stack)
         workers = ingest_workers(services, settings, args.channels or None)
-        services.start_nats(nats_url(settings, stack), settings, workers)
+        services.start_nats(nats, settings, workers)
         _wait_for_signal(services)
     return 0
 

@@ -34,10 +34,10 @@ def notify(args: argparse.Namespace, settings: Settings) -> int:
         print(msgspec.json.format(msgspec.json.encode(templates(settings)).decode()))
         return 0
     with ExitStack() as stack:
+        nats = nats_url(settings, stack)  # entered first, stopped last: workers drain first
         services = open_services(settings, stack, pool_size=8, prepare_configured=False)
         start_notify_threads(services, settings)
-        services.start_nats(nats_url(settings, stack), settings,
-                            notify_workers(services, settings))
+        services.start_nats(nats, settings, notify_workers(services, settings))
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: services.stop.set())
         services.stop.wait()
