@@ -91,6 +91,17 @@ class TestChainChecker:
                       *links[index]) for index in order)
         return checker
 
+    @pytest.mark.parametrize("every", [1, 3, 4, 20_000])
+    def test_progress_counts_every_event_fed(self, every: int) -> None:
+        stream, counted = uuid4().bytes, list[int]()
+        links = chained(stream, [b"a", b"b", b"c", b"d"])
+        rows = [(i + 1, stream, links[i][0], TOPIC, s, stream, *links[i])
+                for i, s in enumerate([b"a", b"b", b"c", b"d"])]
+
+        ChainChecker().feed(rows, counted.append, every)
+
+        assert sum(counted) == 4
+
     def test_a_changed_state_breaks_at_its_version(self) -> None:
         stream = uuid4().bytes
 
