@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -196,11 +197,10 @@ def ledger(
 ) -> Iterator[LedgerClient]:
     """`ledger serve` as a real process; stopped with SIGTERM (then SIGKILL) at the end."""
     folder = tmp_path_factory.mktemp("ledger-e2e")
-    port, secret = free_port(), secrets.token_urlsafe(48)
     env = os.environ | {
-        "LEDGER_DATABASE_URL": e2e_database_url, "LEDGER_SECRET_KEY": secret,
+        "LEDGER_DATABASE_URL": e2e_database_url, "LEDGER_SECRET_KEY": secrets.token_urlsafe(48),
         "LEDGER_MASTER_KEY": MASTER_KEY,
-        "LEDGER_DATA_DIR": str(folder / "data"), "LEDGER_PORT": str(port),
+        "LEDGER_DATA_DIR": str(folder / "data"), "LEDGER_PORT": str(free_port()),
         "LEDGER_NATS_URL": nats_server_url, "LEDGER_NATS_STREAM": nats_names.stream,
         "LEDGER_NATS_SUBJECT_PREFIX": nats_names.subject_prefix,
         # The SLA clock would append marks to these tests' past-dated appeals between two
@@ -210,22 +210,34 @@ def ledger(
         # notification tests run their own server with it (tests/e2e/notify_server.py).
         "LEDGER_NOTIFY_ENABLED": "false",
     }
-    log = folder / "server.log"
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-            env=env, stdout=stderr, stderr=stderr,
-        )
-    base_url = f"http://127.0.0.1:{port}"
+    with served(env, folder / "server.log") as client:
+        yield client
+
+
+def start_serve(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`ledger serve` on LEDGER_PORT of `env`, its output written to `log`."""
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--port", env["LEDGER_PORT"]],
+            env=env, stdout=out, stderr=out)
+
+
+@contextmanager
+def served(env: dict[str, str], log: Path) -> Iterator[LedgerClient]:
+    """A client of `ledger serve` run with `env` (LEDGER_PORT, LEDGER_SECRET_KEY): healthy
+    before it is handed out, stopped with SIGTERM (then SIGKILL) after."""
+    process = start_serve(env, log)
     try:
-        with httpx.Client(base_url=base_url, timeout=30.0) as http:
-            _wait_until_healthy(http, process, log)
-            yield LedgerClient(base_url=base_url, keys=TokenKeys(current=secret), http=http)
+        with httpx.Client(base_url=f"http://127.0.0.1:{env['LEDGER_PORT']}",
+                          timeout=30.0) as http:
+            wait_until_healthy(http, process, log)
+            yield LedgerClient(base_url=str(http.base_url),
+                               keys=TokenKeys(current=env["LEDGER_SECRET_KEY"]), http=http)
     finally:
-        _stop(process)
+        stop(process)
 
 
-def _wait_until_healthy(http: httpx.Client, process: subprocess.Popen[bytes], log: Path) -> None:
+def wait_until_healthy(http: httpx.Client, process: subprocess.Popen[bytes], log: Path) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -236,11 +248,11 @@ def _wait_until_healthy(http: httpx.Client, process: subprocess.Popen[bytes], lo
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    _stop(process)
+    stop(process)
     pytest.fail(f"ledger serve not healthy after {STARTUP_SECONDS:.0f} s:\n{_tail(log)}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is not None:
         return
     process.send_signal(signal.SIGTERM)

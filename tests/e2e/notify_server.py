@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,8 +19,8 @@ import pytest
 from psycopg import sql
 
 from adapters.embedded import create_database, free_port
-from api.auth import Role, TokenKeys
-from tests.e2e.conftest import MASTER_KEY, LedgerClient, _stop, _wait_until_healthy
+from api.auth import Role
+from tests.e2e.conftest import MASTER_KEY, LedgerClient, served
 from tests.integration.notify_support import Mailbox, SmsProvider, sms_provider
 
 if TYPE_CHECKING:
@@ -73,20 +71,8 @@ def notify_env(
 @pytest.fixture(scope="module")
 def server(notify_env: dict[str, str]) -> Iterator[LedgerClient]:
     """`ledger serve` as a real process with its notifications on."""
-    log = Path(notify_env["LEDGER_DATA_DIR"]).parent / "server.log"
-    port = notify_env["LEDGER_PORT"]
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", port],
-            env=notify_env, stdout=stderr, stderr=stderr)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base_url, timeout=30.0) as http:
-            _wait_until_healthy(http, process, log)
-            yield LedgerClient(base_url=base_url,
-                               keys=TokenKeys(current=notify_env["LEDGER_SECRET_KEY"]), http=http)
-    finally:
-        _stop(process)
+    with served(notify_env, Path(notify_env["LEDGER_DATA_DIR"]).parent / "server.log") as client:
+        yield client
 
 
 def receipt(client: LedgerClient, gateway: str, body: Any,

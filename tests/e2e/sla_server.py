@@ -19,14 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
 import psycopg
 import pytest
 from psycopg import sql
 
 from adapters.embedded import create_database, free_port
-from api.auth import Role, TokenKeys
-from tests.e2e.conftest import MASTER_KEY, LedgerClient, _stop, _wait_until_healthy
+from api.auth import Role
+from tests.e2e.conftest import MASTER_KEY, LedgerClient, served, stop
 
 if TYPE_CHECKING:
     from tests.conftest import NatsNames
@@ -83,21 +82,8 @@ def sla_env(
 @pytest.fixture(scope="module")
 def sla_ledger(sla_env: dict[str, str]) -> Iterator[LedgerClient]:
     """`ledger serve` as a real process on the SLA database."""
-    log = Path(sla_env["LEDGER_DATA_DIR"]).parent / "server.log"
-    port = sla_env["LEDGER_PORT"]
-    with log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "serve", "--port", port],
-            env=sla_env, stdout=stderr, stderr=stderr,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base_url, timeout=30.0) as http:
-            _wait_until_healthy(http, process, log)
-            keys = TokenKeys(current=sla_env["LEDGER_SECRET_KEY"])
-            yield LedgerClient(base_url=base_url, keys=keys, http=http)
-    finally:
-        _stop(process)
+    with served(sla_env, Path(sla_env["LEDGER_DATA_DIR"]).parent / "server.log") as client:
+        yield client
 
 
 @contextmanager
@@ -115,7 +101,7 @@ def running_clocks(env: dict[str, str], count: int = 1) -> Iterator[None]:
         yield
     finally:
         for process in processes:
-            _stop(process)
+            stop(process)
 
 
 def eventually(read: Callable[[], T], holds: Callable[[T], bool], timeout: float = 30.0) -> T:

@@ -10,8 +10,6 @@ import os
 import secrets
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,8 +25,9 @@ from tests.e2e.conftest import (
     MASTER_KEY,
     STOP_SECONDS,
     LedgerClient,
-    _wait_until_healthy,
     account_number,
+    start_serve,
+    wait_until_healthy,
 )
 
 pytestmark = pytest.mark.e2e
@@ -57,12 +56,9 @@ class Served:
             "LEDGER_MASTER_KEY": MASTER_KEY, "LEDGER_EMBEDDED_NATS_PORT": str(self.nats_port),
             "LEDGER_NOTIFY_ENABLED": "false", "LEDGER_CLOCK_INTERVAL_SECONDS": "3600",
         }
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port)],
-                env=env, stdout=out, stderr=out)
+        self.process = start_serve(env | {"LEDGER_PORT": str(self.port)}, self.log)
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=30.0)
-        _wait_until_healthy(self.http, self.process, self.log)
+        wait_until_healthy(self.http, self.process, self.log)
         self.client = LedgerClient(base_url=str(self.http.base_url),
                                    keys=TokenKeys(current=self.secret), http=self.http)
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
-import httpx
 import jwt
 import pytest
 
 from adapters.embedded import free_port
 from api.auth import Role, TokenKeys
-from tests.e2e.conftest import MASTER_KEY, LedgerClient, _stop, _wait_until_healthy
+from tests.e2e.conftest import MASTER_KEY, LedgerClient, served
 
 pytestmark = pytest.mark.e2e
 
@@ -32,23 +29,14 @@ def limited(
 ) -> Iterator[LedgerClient]:
     """`ledger serve` with small limits, signing with a new key and accepting the old one."""
     folder = tmp_path_factory.mktemp("ledger-limited")
-    port = free_port()
     env = os.environ | {f"LEDGER_{k}": v for k, v in LIMITS.items()} | {
         "LEDGER_DATABASE_URL": e2e_database_url, "LEDGER_SECRET_KEY": NEW_KEY,
         "LEDGER_MASTER_KEY": MASTER_KEY,
         "LEDGER_PREVIOUS_SECRET_KEYS": OLD_KEY, "LEDGER_DATA_DIR": str(folder / "data"),
-        "LEDGER_PORT": str(port), "LEDGER_NATS_URL": "nats://127.0.0.1:1",
+        "LEDGER_PORT": str(free_port()), "LEDGER_NATS_URL": "nats://127.0.0.1:1",
         "LEDGER_CLOCK_INTERVAL_SECONDS": "3600"}
-    log = folder / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "api.cli", "serve"], env=env,
-                                   stdout=out, stderr=out)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30.0) as http:
-            _wait_until_healthy(http, process, log)
-            yield LedgerClient(base_url=str(http.base_url), keys=TokenKeys(NEW_KEY), http=http)
-    finally:
-        _stop(process)
+    with served(env, folder / "server.log") as client:
+        yield client
 
 
 def fresh(client: LedgerClient, role: Role = Role.OPERATOR, key: str = NEW_KEY) -> str:
