@@ -26,6 +26,7 @@ from adapters.pd_key_rotation import check_master_keys
 from adapters.pd_keys import PdKeyStore
 from adapters.pd_mapper import key_store
 from adapters.personal_data import AccessRecorder
+from adapters.positions import Positions
 from adapters.postgres import PostgresAppealNumbers, eventsourcing_env, open_pool
 from adapters.projector import Projector
 from adapters.settings import Settings
@@ -128,6 +129,8 @@ class Services:
     threads: list[threading.Thread] = field(default_factory=list)
     followers: list[LogFollower] = field(default_factory=list)
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+    positions: Positions = field(default_factory=Positions)
+    """Where the read models run here stand, for read-your-writes (adapters/positions.py)."""
 
     def projector(self, name: str) -> Projector:
         """A runner for one read model, with its own follower."""
@@ -138,10 +141,10 @@ class Services:
     def start_projections(self, names: list[str] | None = None) -> None:
         """Run read models in background threads, following the log."""
         for name in names or list(self.projections):
+            projector = self.projector(name)
+            projector.positions = self.positions
             thread = threading.Thread(
-                target=self.projector(name).run, args=(self.stop,), name=f"projection-{name}",
-                daemon=True,
-            )
+                target=projector.run, args=(self.stop,), name=f"projection-{name}", daemon=True)
             thread.start()
             self.threads.append(thread)
             log.info("projection started", extra={"projection": name})

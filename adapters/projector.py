@@ -12,7 +12,8 @@ from psycopg import Connection, sql
 from psycopg_pool import ConnectionPool
 
 from adapters.follower import LogFollower
-from projections.base import Projection
+from adapters.positions import Positions
+from projections.base import LoggedEvent, Projection
 
 log = logging.getLogger("ledger.projector")
 
@@ -22,28 +23,35 @@ BATCH = 500
 class Projector:
     """Applies the log to one read model, from its recorded position onwards."""
 
-    def __init__(self, pool: ConnectionPool, follower: LogFollower, projection: Projection):
+    def __init__(self, pool: ConnectionPool, follower: LogFollower, projection: Projection,
+                 positions: Positions | None = None):
         self.pool = pool
         self.follower = follower
         self.projection = projection
+        self.positions = positions
+        """Where to announce each position seen, for read-your-writes (adapters/positions.py)."""
 
     def step(self) -> int:
         """Apply the next batch; returns how many events it applied (0 when caught up)."""
         with self.pool.connection() as conn, conn.transaction():
             current = lock_position(conn, self.projection.name)
             batch = self.follower.read(current, BATCH)
-            if not batch:
-                return 0
-            every_stream = getattr(self.projection, "every_stream", False)  # e.g. campaigns
-            with conn.pipeline(), conn.cursor() as cur:  # one round trip a batch, not an event
-                for logged in batch:
-                    if logged.account_number or every_stream:  # of accounts, not checkpoints
-                        self.projection.apply(cur, logged)
-            conn.execute(
-                "UPDATE projection_positions SET position = %s WHERE name = %s",
-                (batch[-1].position, self.projection.name),
-            )
+            if batch:
+                self._apply(conn, batch)
+        if self.positions is not None:  # committed: by this runner, or by another before it
+            self.positions.reached(self.name, batch[-1].position if batch else current)
         return len(batch)
+
+    def _apply(self, conn: Connection[Any], batch: list[LoggedEvent]) -> None:
+        every_stream = getattr(self.projection, "every_stream", False)  # e.g. campaigns
+        with conn.pipeline(), conn.cursor() as cur:  # one round trip a batch, not an event
+            for logged in batch:
+                if logged.account_number or every_stream:  # of accounts, not checkpoints
+                    self.projection.apply(cur, logged)
+        conn.execute(
+            "UPDATE projection_positions SET position = %s WHERE name = %s",
+            (batch[-1].position, self.projection.name),
+        )
 
     def catch_up(self, progress: Callable[[int], object] | None = None) -> None:
         """Apply everything in the log now."""

@@ -83,6 +83,11 @@ class Context(BaseContext, kw_only=True):
     async def wait(self, read_model: str, position: int) -> None:
         """Read-your-writes: wait until the read model has reached the position written."""
         timeout = self.settings.read_wait_seconds
+        positions = self.services.positions
+        if positions.follows(read_model):  # run here: woken by its projector
+            if await positions.wait(read_model, position, timeout):
+                return
+            timeout = 0.0  # one look at the table, as another process may run it
         await anyio.to_thread.run_sync(
             partial(wait_for, self.services.pool, read_model, position, timeout)
         )
