@@ -8,12 +8,19 @@ process applies its own configuration to the one schema.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 
-from graphql import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    validate,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
+from strawberry.schema.schema import validate_document
 
 from adapters.settings import Settings, load_settings
 from api.graphql.context import Context
@@ -44,15 +51,36 @@ class RequestLimits(SchemaExtension):
         context = self.execution_context.context
         settings = context.settings if isinstance(context, Context) else _defaults()
         self.execution_context.parse_options["max_tokens"] = settings.max_query_tokens
-        rules: list[type[ASTValidationRule]] = [
-            _depth_rule(settings.max_query_depth), _aliases_rule(settings.max_query_aliases),
-            cost_rule(settings.max_query_cost, self.execution_context.variables or {}),
-        ]
+        static: list[type[ASTValidationRule]] = [
+            _depth_rule(settings.max_query_depth), _aliases_rule(settings.max_query_aliases)]
         principal = context.principal if isinstance(context, Context) else None
         if principal is None or not principal.may("introspection"):
-            rules.append(NoSchemaIntrospectionCustomRule)
-        if isinstance(context, Context) and context.purpose_error is not None:
-            rules.append(refusal_rule(context.purpose_error))
+            static.append(NoSchemaIntrospectionCustomRule)
         self.execution_context.validation_rules = (
-            *self.execution_context.validation_rules, *rules)
+            *self.execution_context.validation_rules, *static)
+        self._per_request: list[type[ASTValidationRule]] = [
+            cost_rule(settings.max_query_cost, self.execution_context.variables or {})]
+        if isinstance(context, Context) and context.purpose_error is not None:
+            self._per_request.append(refusal_rule(context.purpose_error))
         yield
+
+    def on_validate(self) -> Iterator[None]:
+        """Validate here, so strawberry does not: the rules that depend only on the document
+        and the role are remembered per document (they took half of a request's time on the
+        event loop); the cost (by the variables) and the purpose are checked every time."""
+        context = self.execution_context
+        schema, document = context.schema._schema, context.graphql_document
+        assert document is not None
+        rules = tuple(context.validation_rules)
+        errors = [] if _valid(schema, document, rules) else validate_document(
+            schema, document, rules)
+        context.pre_execution_errors = errors or validate(schema, document, self._per_request)
+        yield
+
+
+@lru_cache(maxsize=512)
+def _valid(schema: GraphQLSchema, document: DocumentNode,
+           rules: tuple[type[ASTValidationRule], ...]) -> bool:
+    """Whether a document passes these rules; only the answer is kept, as errors are objects
+    each response may change, and a refused document is validated again to report them."""
+    return not validate_document(schema, document, rules)

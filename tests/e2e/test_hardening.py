@@ -77,6 +77,29 @@ class TestQueryLimits:
         assert "query too costly" in refused.error["message"]
         assert limited.gql(cheap, token=fresh(limited)).data is not None
 
+    def test_the_same_document_is_costed_by_its_variables_every_time(
+        self, limited: LedgerClient
+    ) -> None:
+        query = "query($n: Int!) { appeals(first: $n) { edges { node { number } } } }"
+
+        cheap = limited.gql(query, {"n": 20}, token=fresh(limited))
+        costly = limited.gql(query, {"n": 200}, token=fresh(limited))
+        cheap_again = limited.gql(query, {"n": 20}, token=fresh(limited))
+
+        assert cheap.data is not None and cheap_again.data is not None
+        assert "query too costly" in costly.error["message"]
+
+    def test_a_purpose_is_checked_on_a_document_validated_before(
+        self, limited: LedgerClient
+    ) -> None:
+        query = "{ appeals(first: 1) { edges { node { number } } } }"
+
+        allowed = limited.gql(query, token=fresh(limited))
+        refused = limited.gql(query, token=fresh(limited), purpose="no-such-kind:1")
+
+        assert allowed.data is not None
+        assert refused.error["extensions"]["code"] == "VALIDATION"
+
     def test_a_body_larger_than_allowed_gets_413(self, limited: LedgerClient) -> None:
         padding = " " * 5000
 
