@@ -17,7 +17,7 @@ from graphql import (
     NoSchemaIntrospectionCustomRule,
     validate,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.schema.schema import validate_document
@@ -76,6 +76,14 @@ class RequestLimits(SchemaExtension):
             schema, document, rules)
         context.pre_execution_errors = errors or validate(schema, document, self._per_request)
         yield
+
+
+class ParsedDocuments(ParserCache):
+    """Parsed documents kept per query text and token limit (strawberry's ParserCache): clients
+    send the same few operations; a text over the limit raises, so it is refused every time."""
+
+    def __init__(self) -> None:
+        super().__init__(maxsize=512)
 
 
 @lru_cache(maxsize=512)

@@ -17,7 +17,7 @@ from api.graphql.accounts.subscriptions import AccountSubscriptions
 from api.graphql.appeals.mutations import AppealMutations
 from api.graphql.appeals.queries import AppealQueries
 from api.graphql.errors import ErrorCodes
-from api.graphql.limits import RequestLimits
+from api.graphql.limits import ParsedDocuments, RequestLimits
 from api.graphql.notifications.mutations import NotificationMutations
 from api.graphql.notifications.queries import NotificationQueries
 from api.graphql.personal_audit import PersonalDataAudit
@@ -56,5 +56,5 @@ Subscription = merge_types("Subscription", (AccountSubscriptions,))
 
 schema = LedgerSchema(
     query=Query, mutation=Mutation, subscription=Subscription,
-    extensions=[ErrorCodes, RequestLimits, PersonalDataAudit],
+    extensions=[ErrorCodes, RequestLimits, ParsedDocuments, PersonalDataAudit],
 )

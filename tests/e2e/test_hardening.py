@@ -58,8 +58,10 @@ class TestQueryLimits:
         query = "{ " + " ".join(["__typename"] * 130) + " }"
 
         answer = limited.gql(query, token=fresh(limited))
+        again = limited.gql(query, token=fresh(limited))  # parsed documents are kept
 
         assert "more than 120 tokens" in answer.error["message"]
+        assert "more than 120 tokens" in again.error["message"]
 
     def test_too_many_aliases_are_refused(self, limited: LedgerClient) -> None:
         query = "{ " + " ".join(f"a{i}: __typename" for i in range(4)) + " }"
