@@ -95,7 +95,8 @@ async def clients(url: str, token: str, numbers: list[str], purpose: str | None,
                 response = await http.post("/graphql", json={
                     "query": QUERY, "variables": {"n": numbers[i % len(numbers)]}})
                 latencies.append((time.perf_counter() - started) * 1000)
-                assert response.status_code == 200 and "errors" not in response.json()
+                body = response.json()
+                assert response.status_code == 200 and "errors" not in body, body
                 i += count
 
         await asyncio.gather(*(client(k) for k in range(count)))
@@ -111,7 +112,7 @@ def measure(services: Services, url: str, token: str, numbers: list[str], second
         try:
             for _ in range(rounds):
                 for case, recorder, purpose in (("audited", audit, "audit:bench"),
-                                                ("not audited", unrecorded, "bench"),
+                                                ("not audited", unrecorded, "audit:bench"),
                                                 ("masked", audit, None)):
                     services.audit = recorder
                     found[case] += pool.apply(run_clients,
