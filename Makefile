@@ -33,7 +33,7 @@ e2e: $(STAMP)
 	$(BIN)/pytest -m e2e
 
 bench: $(STAMP)
-	for b in append nats ingest sla replay pd_audit notify; do $(BIN)/python -m benchmarks.$$b || exit 1; done
+	for b in append nats ingest sla replay pd_audit api notify; do $(BIN)/python -m benchmarks.$$b || exit 1; done
 
 bench-replay: $(STAMP)
 	$(BIN)/python -m benchmarks.replay

@@ -28,20 +28,17 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Mapping, Sequence, Set
 from datetime import UTC, datetime
 
 import httpx
-import uvicorn
 
 from adapters.bootstrap import Services, build, prepare_database
-from adapters.embedded import free_port
 from adapters.personal_data import AccessRecorder, Reader
 from adapters.settings import load_settings
-from api.app import create_app
 from api.auth import Role, TokenKeys
+from benchmarks.api_server import running_api
 from benchmarks.sla import scratch_database
 from domain import commands as c
 from domain.values import AppealType, Channel, Contact
@@ -156,27 +153,19 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="projections in a `ledger project` process, not the API's")
     args = parser.parse_args(argv)
     settings = dataclasses.replace(load_settings(), rate_limit_per_second=0.0)
-    keys, port = TokenKeys("benchmark-key-" + "x" * 32), free_port()
+    keys = TokenKeys("benchmark-key-" + "x" * 32)
     with scratch_database(args.database_url) as url:
         prepare_database(url)
         services = build(url, settings, pool_size=12)
         projector = projections(services, url, args.separate)
-        server = uvicorn.Server(uvicorn.Config(create_app(services, settings, keys),
-                                               port=port, log_config=None, access_log=False))
-        thread = threading.Thread(target=server.run, daemon=True)
         try:
             numbers = seed(services)
-            thread.start()
-            while not server.started:
-                time.sleep(0.05)
-            print(f"measuring {args.clients} clients, {args.rounds} x {args.seconds:g} s a "
-                  "case...", file=sys.stderr, flush=True)
-            found = measure(services, f"http://127.0.0.1:{port}",
-                            keys.issue(Role.OPERATOR, "bench", 3600), numbers, args.seconds,
-                            args.rounds, args.clients)
+            with running_api(services, settings, keys) as base:
+                print(f"measuring {args.clients} clients, {args.rounds} x {args.seconds:g} s a "
+                      "case...", file=sys.stderr, flush=True)
+                found = measure(services, base, keys.issue(Role.OPERATOR, "bench", 3600),
+                                numbers, args.seconds, args.rounds, args.clients)
         finally:
-            server.should_exit = True
-            thread.join(timeout=10)
             if projector is not None:
                 projector.terminate()
                 projector.wait(timeout=10)
