@@ -41,6 +41,16 @@ TRANSITIONS: dict[Action, tuple[frozenset[AppealStatus], AppealStatus | None]] =
     Action.LEAVE_WITHOUT_CONSIDERATION: (_IN_WORK, S.LEFT_WITHOUT_CONSIDERATION),
 }
 """Action -> (the statuses it is allowed from, the status it leads to; None keeps it)."""
+ACTION_OF_EVENT: dict[str, Action] = {
+    "AppealAssigned": Action.ASSIGN,
+    "ClarificationRequested": Action.REQUEST_CLARIFICATION,
+    "AppealDeferred": Action.DEFER,
+    "AppealExtended": Action.EXTEND,
+    "AppealAnswered": Action.ANSWER,
+    "AppealClosed": Action.CLOSE,
+    "AppealLeftWithoutConsideration": Action.LEAVE_WITHOUT_CONSIDERATION,
+}
+"""Stored event type -> the lifecycle action it records (read models follow the steps)."""
 
 
 @dataclass

@@ -7,9 +7,9 @@ from typing import Any
 
 from psycopg import Cursor
 
+from domain.appeal import ACTION_OF_EVENT
 from projections.appeal_status_page import AppealPage
 from projections.appeal_status_rows import (
-    ACTIONS,
     HISTORY_COLUMNS,
     changes,
     history_row,
@@ -25,7 +25,7 @@ class AppealStatusProjection:
 
     name = "appeal_status"
     tables = ("appeal_status_appeals", "appeal_status_history")
-    event_types = frozenset({"PersonalDataErased", "AppealRegistered", *ACTIONS})
+    event_types = frozenset({"PersonalDataErased", "AppealRegistered", *ACTION_OF_EVENT})
     """What it acts on: a rebuild decodes no other event (projections/page.py)."""
 
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
@@ -38,7 +38,7 @@ class AppealStatusProjection:
             cur.execute(f"INSERT INTO appeal_status_appeals ({', '.join(row)}) VALUES"
                         f" ({', '.join(['%s'] * len(row))}) ON CONFLICT DO NOTHING",
                         tuple(row.values()))
-        elif logged.type in ACTIONS:
+        elif logged.type in ACTION_OF_EVENT:
             self._transition(cur, logged)
         else:
             return

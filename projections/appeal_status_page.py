@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from domain.appeal import ACTION_OF_EVENT
 from projections.appeal_status_rows import (
-    ACTIONS,
     APPEAL_COLUMNS,
     HISTORY_COLUMNS,
     changes,
@@ -40,7 +40,7 @@ class AppealPage:
             if logged.type == "PersonalDataErased":
                 self._write_pending()
                 erase_appeals(self.sink.cursor(), logged.event.originator_id)
-            elif logged.type == "AppealRegistered" or logged.type in ACTIONS:
+            elif logged.type == "AppealRegistered" or logged.type in ACTION_OF_EVENT:
                 self._step(logged)
         self._write_pending()
 

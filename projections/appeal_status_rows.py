@@ -8,22 +8,12 @@ from typing import Any
 import msgspec
 from psycopg.types.json import Jsonb
 
-from domain.appeal import TRANSITIONS, Action
+from domain.appeal import ACTION_OF_EVENT, TRANSITIONS
 from projections.base import LoggedEvent, event_time, payload
 from projections.payload import camel_payload
 
 _encoder = msgspec.json.Encoder()
 
-ACTIONS = {
-    "AppealAssigned": Action.ASSIGN,
-    "ClarificationRequested": Action.REQUEST_CLARIFICATION,
-    "AppealDeferred": Action.DEFER,
-    "AppealExtended": Action.EXTEND,
-    "AppealAnswered": Action.ANSWER,
-    "AppealClosed": Action.CLOSE,
-    "AppealLeftWithoutConsideration": Action.LEAVE_WITHOUT_CONSIDERATION,
-}
-"""Stored event type -> the lifecycle action it records."""
 
 _EXTRA_COLUMNS: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = {
     "AppealAssigned": lambda data, event: {"assignee": data["assignee"]},
@@ -57,7 +47,7 @@ def registered(logged: LoggedEvent) -> dict[str, Any]:
 
 def changes(logged: LoggedEvent) -> dict[str, Any]:
     """The columns a lifecycle step sets on its appeal."""
-    _, target = TRANSITIONS[ACTIONS[logged.type]]
+    _, target = TRANSITIONS[ACTION_OF_EVENT[logged.type]]
     sets: dict[str, Any] = {"updated_position": logged.position}
     if target is not None:
         sets["status"] = str(target)

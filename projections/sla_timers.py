@@ -13,7 +13,7 @@ from typing import Any
 
 from psycopg import Cursor
 
-from domain.appeal import TRANSITIONS, Action
+from domain.appeal import ACTION_OF_EVENT, TRANSITIONS
 from domain.calendar import BusinessCalendar
 from domain.sla import DEFAULT_POLICY, CountedFrom, SlaPolicy, TimerRule
 from domain.sla_follow import (
@@ -30,16 +30,6 @@ from projections.page import RowSink
 from projections.sla_timer_page import PageTimerStore
 from projections.sla_timer_store import AppealFacts, Subject, TimerRows, TimerStore
 
-_STEPS = {
-    "AppealAssigned": Action.ASSIGN,
-    "ClarificationRequested": Action.REQUEST_CLARIFICATION,
-    "AppealDeferred": Action.DEFER,
-    "AppealExtended": Action.EXTEND,
-    "AppealAnswered": Action.ANSWER,
-    "AppealClosed": Action.CLOSE,
-    "AppealLeftWithoutConsideration": Action.LEAVE_WITHOUT_CONSIDERATION,
-}
-
 
 class SlaTimersProjection:
     """Keeps `sla_timers` (one row a timer) and the appeals they follow."""
@@ -55,7 +45,7 @@ class SlaTimersProjection:
         self._rules = {rule.id: rule for rule in policy.rules}
         self._stop_names = {n for r in policy.rules for n in (*r.stops_on, *r.cancelled_on)}
         self.event_types = frozenset({"AppealRegistered", "InteractionRecorded", "SlaAtRisk",
-                                      "SlaBreached", *_STEPS, *self._stop_names})
+                                      "SlaBreached", *ACTION_OF_EVENT, *self._stop_names})
         """What a rebuild decodes (projections/page.py): the rest changes no timer."""
 
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
@@ -74,7 +64,7 @@ class SlaTimersProjection:
         kind = logged.type
         if kind == "AppealRegistered":
             self._registered(store, logged)
-        elif kind in _STEPS:
+        elif kind in ACTION_OF_EVENT:
             self._appeal_step(store, logged)
         elif kind == "InteractionRecorded":
             self._contact(store, logged)
@@ -98,7 +88,7 @@ class SlaTimersProjection:
         appeal = store.appeal(event.appeal_number)
         if appeal is None:
             return
-        _, target = TRANSITIONS[_STEPS[kind]]
+        _, target = TRANSITIONS[ACTION_OF_EVENT[kind]]
         appeal.status = target or appeal.status
         if kind == "AppealAssigned":
             appeal.assignee = event.assignee
