@@ -16,7 +16,7 @@ from uuid import UUID
 
 import msgspec
 
-from adapters.nats.messages import event_message
+from adapters.nats.messages import Message, event_message
 from projections.base import LoggedEvent, event_time
 from projections.base import event_type as type_name
 from projections.payload import names_of
@@ -25,20 +25,6 @@ _encoder = msgspec.json.Encoder()
 _TIMES: dict[type[Any], tuple[str, ...]] = {}
 _TIME_FIELDS = ("occurred_at", "received_at", "at", "timestamp")  # event_time's order
 _DATETIME = (datetime, datetime | None)
-
-
-class _Message(msgspec.Struct, frozen=True, rename="camel"):
-    """EventMessage (messages.py) as this path fills it: the same fields, the id as text."""
-
-    id: str
-    type: str
-    account_number: str
-    stream_id: UUID
-    version: int
-    position: int
-    occurred_at: datetime
-    recorded_at: datetime
-    payload: dict[str, Any]
 
 
 class Body(msgspec.Struct, frozen=True, gc=False):
@@ -58,7 +44,7 @@ def body(logged: LoggedEvent) -> Body:
     if names is None:
         return Body(msg_id, _encoder.encode(event_message(logged)))
     fields_ = vars(event)
-    message = _Message(
+    message: Message[str, datetime] = Message(  # the id as text
         id=msg_id, type=type_name(event), account_number=logged.account_number,
         stream_id=stream_id, version=version, position=logged.position,
         occurred_at=event_time(event), recorded_at=event.timestamp,

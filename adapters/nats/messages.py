@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 from uuid import UUID, uuid5
 
 import msgspec
@@ -16,18 +16,27 @@ def event_id(logged: LoggedEvent) -> UUID:
     return uuid5(logged.event.originator_id, f"v{logged.event.originator_version}")
 
 
-class EventMessage(msgspec.Struct, frozen=True, rename="camel"):
-    """The body of a ledger.events.* message (API.md)."""
+Id = TypeVar("Id", UUID, str)
+Time = TypeVar("Time", datetime, msgspec.Raw)
 
-    id: UUID
+
+class Message(msgspec.Struct, Generic[Id, Time], frozen=True, rename="camel"):
+    """The body of a ledger.events.* message (API.md). The publisher's fast paths fill the
+    same fields with the id as text (bodies.py) and the times already JSON (stored_pages.py)."""
+
+    id: Id
     type: str
     account_number: str
     stream_id: UUID
     version: int
     position: int
-    occurred_at: datetime
-    recorded_at: datetime
+    occurred_at: Time
+    recorded_at: Time
     payload: dict[str, Any]
+
+
+EventMessage = Message[UUID, datetime]
+"""The message as built from a decoded event (the reference path)."""
 
 
 def event_message(logged: LoggedEvent) -> EventMessage:

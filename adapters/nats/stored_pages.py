@@ -21,6 +21,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from adapters.follower import LogFollower
 from adapters.log_scan import Row, events_table, read_rows
 from adapters.nats.bodies import Body, body, event_id_text
+from adapters.nats.messages import Message
 from adapters.nats.plans import Page, Plan, plan_of
 from adapters.nats.sending import Outgoing, outgoing_message
 from adapters.nats.streams import Subjects
@@ -32,20 +33,6 @@ _raw_fields = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _sealed = msgspec.json.Decoder(Sealed)
 _encoder = msgspec.json.Encoder()
 _NULL = msgspec.Raw(b"null")
-
-
-class _Message(msgspec.Struct, frozen=True, rename="camel"):
-    """messages.EventMessage with every value already JSON."""
-
-    id: str
-    type: str
-    account_number: str
-    stream_id: UUID
-    version: int
-    position: int
-    occurred_at: msgspec.Raw
-    recorded_at: msgspec.Raw
-    payload: dict[str, Any]
 
 
 class MessageFollower(LogFollower):
@@ -96,8 +83,9 @@ class MessageFollower(LogFollower):
             return None  # no time, or a field left to its default: the mapper knows
         msg_id = event_id_text(stream_id, version)
         payload = {camel: fields[field] for field, camel in plan.names.items()}
-        message = _Message(msg_id, plan.name, self._number(stream_id, plan.name, fields, page),
-                           stream_id, version, position, when, fields["timestamp"], payload)
+        message: Message[str, msgspec.Raw] = Message(  # times already JSON
+            msg_id, plan.name, self._number(stream_id, plan.name, fields, page), stream_id,
+            version, position, when, fields["timestamp"], payload)
         return Body(msg_id, _encoder.encode(message)), plan.name
 
     def _unsealed(
