@@ -29,10 +29,10 @@ class Positions:
             return name in self._at
 
     def reached(self, name: str, position: int) -> None:
-        """A projector saw the read model at `position` (committed): wake who waits for it."""
+        """The read model's projector saw it at `position`, committed, under its row lock: wake
+        who waits for it. One projector a read model runs here, so a lower position means the
+        read model was reset (a rebuild elsewhere): requests wait for it again."""
         with self._lock:
-            if position < self._at.get(name, -1):
-                return
             self._at[name] = position
             waiting = self._waiters.get(name, [])
             due = [w for w in waiting if w[0] <= position]

@@ -297,14 +297,15 @@ def projected(services: Services, projection: Projection, page: int | None) -> t
         list[tuple[object, ...]], list[tuple[object, ...]]]:
     """Both tables rebuilt from the start: event by event as the live follower (page None),
     or a page at a time as `ledger projections rebuild` does."""
-    follower = BinaryLogFollower(services.ledger, services.url)
-    projector = Projector(services.pool, follower, projection)
+    live = LogFollower(services.ledger, services.url)  # what `ledger serve` reads with
+    projector = Projector(services.pool, live, projection)
     projector.reset()
     if page is None:
         projector.catch_up()
     else:
-        BulkRebuild(services.pool, follower, projection, page).catch_up()
-    follower.close()
+        BulkRebuild(services.pool, BinaryLogFollower(services.ledger, services.url), projection,
+                    page).catch_up()
+    live.close()
     return all_rows(services), appeal_rows(services)
 
 
