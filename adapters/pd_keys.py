@@ -122,10 +122,13 @@ class PdKeyStore:
     def make_many(self, account_ids: Iterable[UUID]) -> None:
         """Load, or make in one statement, the live keys of many accounts: a campaign's list
         seals a thousand accounts' figures at once, and a key made per statement (its own
-        commit) cost ~3 ms each. A key another writer made meanwhile is fetched by `for_write`."""
+        commit) cost ~3 ms each. A key another writer made meanwhile is fetched by `for_write`.
+
+        Keys are made in account order: two writers making overlapping sets each in its own
+        set's order could each hold a row the other waits for, a deadlock that failed a batch."""
         wanted = set(account_ids)
         self.preload(wanted)
-        missing = [a for a in wanted if (k := self._cached(a)) is None or k.cipher is None]
+        missing = sorted(a for a in wanted if (k := self._cached(a)) is None or k.cipher is None)
         if not missing:
             return
         wrapped = [self.masters.wrap(a, AESGCM.generate_key(256)) for a in missing]
