@@ -81,7 +81,10 @@ async def verdict(delivery: Delivery) -> Verdict:
         return delivery.rejection or delivery.failure
     for future in delivery.futures:
         if not future.done():  # the committer answers in order: most are done by now
-            await asyncio.wait([asyncio.wrap_future(future)])
+            waited = asyncio.wrap_future(future)
+            await asyncio.wait([waited])
+            if not waited.cancelled():
+                waited.exception()  # judged below; unread, asyncio logged it as an ERROR
     errors = [e for e in (f.exception() for f in delivery.futures) if e is not None]
     refusals = [rejection_of(e) for e in errors]
     transient = [e for e, r in zip(errors, refusals, strict=True) if r is None]
