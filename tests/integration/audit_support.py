@@ -134,8 +134,9 @@ async def publish_log(url: str, nats_url: str, subjects: Subjects) -> Anchor:
     await ensure_streams(js, subjects, own)
     try:
         with built(url) as services:
-            publisher = NatsEventPublisher(services.pool, LogFollower(services.ledger, url), js,
-                                           subjects)
+            follower = LogFollower(services.ledger, url)
+            services.followers.append(follower)  # closed with them (its LISTEN outlived the db)
+            publisher = NatsEventPublisher(services.pool, follower, js, subjects)
             while await publisher.step():
                 pass
         anchor = await published_anchor(nats_url, subjects)

@@ -16,7 +16,6 @@ from psycopg import sql
 
 from adapters.bootstrap import Services
 from adapters.bulk_rebuild import BulkRebuild
-from adapters.follower import LogFollower
 from adapters.log_scan import BinaryLogFollower
 from adapters.notify.campaign_runner import CampaignRunner
 from adapters.notify.service import campaign_desk
@@ -123,8 +122,7 @@ def snapshot(services: Services, name: str) -> Snapshot:
 
 def live(services: Services, name: str) -> Snapshot:
     """The read model as the live follower writes it: event by event, from the start."""
-    projector = Projector(services.pool, LogFollower(services.ledger, services.url),
-                          services.projections[name])
+    projector = services.projector(name)  # its follower is closed with the services
     projector.reset()
     projector.catch_up()
     return snapshot(services, name)
