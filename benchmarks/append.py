@@ -12,7 +12,9 @@ Every case runs after a warm-up, for S seconds or N events, whichever comes firs
 baselines insert rows of the same size into a table of the same shape as the events table, on
 the same server, in the same run (before and after the other cases, pooled); each ratio names
 the baseline it is divided by. The 8-writer group commit is also measured in rounds right after
-its raw baseline (`paired`), so that both see the same load on a shared machine.
+its raw baseline (`paired`), so that both see the same load on a shared machine. The last case
+runs it once more on a server that does not wait for the WAL flush at commit: not durable, a
+ceiling for any change to the serial commit.
 --library-recorder measures the eventsourcing library's own PostgreSQL write path instead of
 adapters.event_store, for a before/after comparison.
 """
@@ -415,6 +417,40 @@ def paired_cases(
                                f"{ACCOUNTS_PER_WRITER} own accounts each"))
 
 
+@contextmanager
+def flush_not_awaited(url: str) -> Iterator[None]:
+    """New sessions of the scratch database commit without waiting for the WAL flush
+    (`synchronous_commit = off`), for one case; reset afterwards."""
+    database = sql.Identifier(str(psycopg.conninfo.conninfo_to_dict(url)["dbname"]))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(database))
+    try:
+        yield
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql.SQL("ALTER DATABASE {} RESET synchronous_commit").format(database))
+
+
+def ceiling_case(url: str, limits: Limits, rng: random.Random, report: Report) -> None:
+    """Group commit with 8 writers on a server that does not wait for the WAL flush: not
+    durable, so never a way to run, but it bounds what any change to the serial, flushed
+    commit under the table lock could gain; the rest of the gap to raw is the client's."""
+    accounts = Accounts(rng)
+    with flush_not_awaited(url):
+        services = build(url, load_settings(), pool_size=POOL_SIZE)
+        try:
+            def commit(command: c.Command) -> object:
+                return services.committer.execute(command, "bench", NOW)
+
+            steps = [single_writer(commit, accounts.take(ACCOUNTS_PER_WRITER))
+                     for _ in range(WRITERS)]
+            report.add(run_writers(
+                "committer.execute, 8 writers, no wait for the flush (ceiling, not durable)",
+                steps, limits, "raw 8 conn, 1 row/tx", "synchronous_commit = off"))
+        finally:
+            services.close()
+
+
 # -- reading the log back ----------------------------------------------------------------
 
 
@@ -609,6 +645,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for name, connections, rows in RAW_CASES:
             report.add(raw_case(name, url, sample, limits, rng, connections, rows))
         read_cases(services, report)
+        ceiling_case(url, limits, rng, report)
         info = machine(url)
     print(f"\nMachine: {info}; load average {os.getloadavg()[0]:.2f} at the end")
     print(f"Recorder: {recorder}. Event: {sample.topic}, state {len(sample.state)} bytes "
