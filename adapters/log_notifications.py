@@ -52,6 +52,10 @@ class LogNotifications:
                 return
             _shared.pop((self._url, self._channel), None)
         self._stop.set()
+        # its connection closed before whoever releases it stops the server (`ledger serve`
+        # on the embedded one): else the server's shutdown read as a lost connection
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=2)
 
     def wait_past(self, seen: int, timeout: float) -> None:
         """Block until a NOTIFY came after `seen` was read from `count`, or the timeout."""
@@ -68,6 +72,8 @@ class LogNotifications:
             try:
                 self._listen()
             except psycopg.Error as error:
+                if self._stop.is_set():
+                    return
                 log.warning("log listener lost its connection; reconnecting",
                             extra={"error": str(error)})
                 self._stop.wait(1.0)
@@ -78,5 +84,5 @@ class LogNotifications:
             self._listening.set()
             self._bump()  # (re)connected: something may have been appended meanwhile
             while not self._stop.is_set():
-                for _ in conn.notifies(timeout=0.5):
+                for _ in conn.notifies(timeout=0.1):  # how soon `release` sees it closed
                     self._bump()
