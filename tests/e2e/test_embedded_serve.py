@@ -14,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import nats
@@ -99,6 +100,14 @@ def alive(pid: int) -> bool:
         return False
 
 
+def stopping_lines(log: Path) -> list[dict[str, Any]]:
+    """The structured lines `ledger serve` logged from "stopping" on."""
+    lines = [json.loads(line) for line in log.read_text(errors="replace").splitlines()
+             if line.startswith("{")]
+    starts = [i for i, line in enumerate(lines) if line.get("message") == "stopping"]
+    return lines[starts[0]:] if starts else []
+
+
 def test_serve_on_the_embedded_servers_stores_publishes_stops_and_restarts(
     data_dir: Path,
 ) -> None:
@@ -117,6 +126,9 @@ def test_serve_on_the_embedded_servers_stores_publishes_stops_and_restarts(
     assert published >= 2
     assert code == 0
     assert "Traceback" not in first.log.read_text(errors="replace")
+    stopped = stopping_lines(first.log)
+    assert stopped and [(line["level"], line["message"]) for line in stopped
+                        if line["level"] != "info"] == []  # a clean stop warns of nothing
     assert len(pids) == 2 and not any(alive(pid) for pid in pids), pids
 
     second = Served(data_dir, 2)
