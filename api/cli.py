@@ -10,7 +10,6 @@ from collections.abc import Callable
 from contextlib import ExitStack
 
 from adapters.bootstrap import (
-    Services,
     all_projections,
     database_url,
     nats_url,
@@ -30,6 +29,7 @@ from api.cli_keys import add_keys_commands
 from api.cli_notify import add_notify_commands
 from api.cli_sla import add_sla_commands
 from api.logs import configure_logging
+from api.signals import run_until_signalled
 
 log = logging.getLogger("ledger.cli")
 
@@ -90,7 +90,7 @@ def project(args: argparse.Namespace, settings: Settings) -> int:
     with ExitStack() as stack:
         services = open_services(settings, stack)
         services.start_projections(args.names or None)
-        _wait_for_signal(services)
+        run_until_signalled(services, "project")
     return 0
 
 
@@ -100,7 +100,7 @@ def publish(args: argparse.Namespace, settings: Settings) -> int:
         nats = nats_url(settings, stack)
         services = open_services(settings, stack)
         services.start_nats(nats, settings, [services.publisher(settings)])
-        _wait_for_signal(services)
+        run_until_signalled(services, "publish")
     return 0
 
 
@@ -116,14 +116,8 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
         services = open_services(settings, stack)
         workers = ingest_workers(services, settings, args.channels or None)
         services.start_nats(nats, settings, workers)
-        _wait_for_signal(services)
+        run_until_signalled(services, "ingest")
     return 0
-
-
-def _wait_for_signal(services: Services) -> None:
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: services.stop.set())
-    services.stop.wait()
 
 
 def rebuild(args: argparse.Namespace, settings: Settings) -> int:

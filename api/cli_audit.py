@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -30,6 +29,7 @@ from adapters.personal_data import check_covers, cli_reader, fields_shown
 from adapters.settings import Settings
 from adapters.verify import Verdict, verify_database
 from api.cli_rebuild import add_rebuild_options
+from api.signals import run_until_signalled
 from domain.errors import ForbiddenError, ValidationError
 from domain.identity import account_stream_id
 from domain.purpose import parse_purpose, purpose_text
@@ -151,9 +151,7 @@ def chain(args: argparse.Namespace, settings: Settings) -> int:
             print(f"checkpoint stored at position {position}" if position else
                   "nothing new to checkpoint", file=sys.stderr)
             return 0
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: services.stop.set())
-        follower.run(services.stop)
+        run_until_signalled(services, "chain", follower.run)
     return 0
 
 

@@ -4,7 +4,6 @@ and campaigns too large for one GraphQL request."""
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -22,6 +21,7 @@ from adapters.notify.service import (
 )
 from adapters.settings import Settings
 from api.cli_letters import add_letters_command
+from api.signals import run_until_signalled
 from domain.campaign_commands import CreateCampaign
 from domain.errors import LedgerError
 
@@ -38,9 +38,7 @@ def notify(args: argparse.Namespace, settings: Settings) -> int:
         services = open_services(settings, stack, pool_size=8, prepare_configured=False)
         start_notify_threads(services, settings)
         services.start_nats(nats, settings, notify_workers(services, settings))
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: services.stop.set())
-        services.stop.wait()
+        run_until_signalled(services, "notify")
     return 0
 
 

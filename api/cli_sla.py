@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import signal
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
 
@@ -13,6 +12,7 @@ import psycopg
 from adapters.bootstrap import database_url, open_services, prepare_database, sla_policy
 from adapters.clock import SlaClock
 from adapters.settings import Settings
+from api.signals import run_until_signalled
 from projections.sla_timeliness import Period, TimelinessRow, read_timeliness
 
 _HEADER = ("period", "channel", "type", "met", "breached", "open", "cancelled", "share")
@@ -25,9 +25,8 @@ def clock(args: argparse.Namespace, settings: Settings) -> int:
     must not create it concurrently (STACK-NOTES.md)."""
     with ExitStack() as stack:
         services = open_services(settings, stack, pool_size=2, prepare_configured=False)
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: services.stop.set())
-        SlaClock(services, settings.clock_interval_seconds).run(services.stop)
+        sla_clock = SlaClock(services, settings.clock_interval_seconds)
+        run_until_signalled(services, "clock", sla_clock.run)
     return 0
 
 
