@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import shutil
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import hypothesis  # noqa: F401  imported now, single-threaded: see below
+import nats
 import psycopg
 import pytest
 from psycopg import sql
@@ -111,10 +113,16 @@ def database_url(pg_server_url: str, run_id: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def nats_server_url() -> Iterator[str]:
-    """URL of a NATS server with JetStream: the machine's on 4222, else an embedded one."""
+def nats_server_url(nats_names: NatsNames) -> Iterator[str]:
+    """URL of a NATS server with JetStream: the machine's on 4222 (this run's streams deleted
+    at the end, as its database is dropped), else an embedded one."""
     if _machine_nats_has_jetstream():
-        yield "nats://{}:{}".format(*MACHINE_NATS)
+        url = "nats://{}:{}".format(*MACHINE_NATS)
+        yield url
+        try:
+            asyncio.run(_delete_streams(url, nats_names.stream))
+        except Exception as exc:  # best effort, as for the database
+            logger.warning("could not delete this run's streams: %s", exc)
         return
     folder = _private_dir()
     try:
@@ -122,6 +130,18 @@ def nats_server_url() -> Iterator[str]:
             yield nats.url
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+async def _delete_streams(url: str, prefix: str) -> None:
+    """Delete every stream whose name starts with `prefix` (this run's: `LEDGER_<RUNID>...`)."""
+    client = await nats.connect(url, connect_timeout=5, max_reconnect_attempts=0)
+    try:
+        js = client.jetstream()
+        for info in await js.streams_info():
+            if info.config.name and info.config.name.startswith(prefix):
+                await js.delete_stream(info.config.name)
+    finally:
+        await client.close()
 
 
 @pytest.fixture
