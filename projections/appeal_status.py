@@ -31,7 +31,7 @@ class AppealStatusProjection:
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
         """Register, or move the appeal along the lifecycle table, and log the step."""
         if logged.type == "PersonalDataErased":
-            erase_appeals(cur, logged.event.originator_id)
+            erase_appeals(cur, logged.account_number)
             return
         if logged.type == "AppealRegistered":
             row = registered(logged)

@@ -39,7 +39,7 @@ class AppealPage:
         for logged in self.page:
             if logged.type == "PersonalDataErased":
                 self._write_pending()
-                erase_appeals(self.sink.cursor(), logged.event.originator_id)
+                erase_appeals(self.sink.cursor(), logged.account_number)
             elif logged.type == "AppealRegistered" or logged.type in ACTION_OF_EVENT:
                 self._step(logged)
         self._write_pending()

@@ -81,7 +81,7 @@ class TimelineProjection:
     def apply(self, cur: Cursor[Any], logged: LoggedEvent) -> None:
         """Add the event's row (accesses to personal data are audited elsewhere)."""
         if logged.type == "PersonalDataErased":
-            erase_timeline(cur, logged.event.originator_id, _summary)
+            erase_timeline(cur, logged.account_number, _summary)
         row = entry_row(logged)
         if row is not None:
             cur.execute(_INSERT, row)
@@ -90,7 +90,7 @@ class TimelineProjection:
         """The same for a page: rows are copied in bulk; an erasure sees the rows before it."""
         for logged in page:
             if logged.type == "PersonalDataErased":
-                erase_timeline(sink.cursor(), logged.event.originator_id, _summary)
+                erase_timeline(sink.cursor(), logged.account_number, _summary)
             row = entry_row(logged)
             if row is not None:
                 sink.add("timeline_entries", COLUMNS, row)
