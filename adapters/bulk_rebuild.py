@@ -16,7 +16,8 @@ from typing import Any
 from psycopg import Connection, sql
 from psycopg_pool import ConnectionPool
 
-from adapters.log_scan import BinaryLogFollower, Page
+from adapters.follower import LogFollower
+from adapters.log_scan import Page
 from adapters.projector import lock_position, position_of
 from adapters.row_sink import ColumnTypes, CopySink
 from projections.base import LoggedEvent, Projection
@@ -27,7 +28,7 @@ PAGE = 5000
 class BulkRebuild:
     """Brings one read model up to the log (or to `stop`) from its recorded position."""
 
-    def __init__(self, pool: ConnectionPool, follower: BinaryLogFollower,
+    def __init__(self, pool: ConnectionPool, follower: LogFollower,
                  projection: Projection, page: int = PAGE) -> None:
         self.pool, self.follower, self.projection, self.page = pool, follower, projection, page
         self._types: ColumnTypes = {}

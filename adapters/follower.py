@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from adapters.log_notifications import LogNotifications
+from adapters.log_scan import Page, Row, events_table, log_pages, read_rows, topic_type
 from adapters.pd_mapper import preload_keys
 from domain.ledger import Ledger
 from projections.base import LoggedEvent, event_type
@@ -27,20 +30,38 @@ class LogFollower:
         self._seen = 0
 
     def read(self, after: int, limit: int = 500, stop: int | None = None) -> list[LoggedEvent]:
-        """Up to `limit` events after position `after` (and up to `stop`), in log order."""
+        """Up to `limit` events after position `after` (and up to `stop`), in log order: one
+        binary-format query (the library's own fetch was text, half as fast), then decoded."""
         self.mark_seen()
-        notifications = self._ledger.recorder.select_notifications(
-            start=after + 1, limit=limit, stop=stop
-        )
+        recorder = self._ledger.recorder
+        assert isinstance(recorder, PostgresApplicationRecorder)
+        with recorder.datastore.get_connection() as conn:
+            rows = read_rows(conn, events_table(self._ledger), after, limit, stop)
+        return self.decode(rows)
+
+    def pages(self, after: int, stop: int | None, size: int,
+              wanted: frozenset[str] | None = None) -> Iterator[Page]:
+        """Every event after `after` (up to `stop`) as the log stands now, `size` rows a page:
+        what rebuilds read. Only `wanted` event types (and Opened) are decoded: the rest cost
+        just their fetch."""
+        keep = None if wanted is None else wanted | {"Opened"}  # Opened names the account
+        for rows in log_pages(self._url, events_table(self._ledger), after, stop, size):
+            read, last = len(rows), rows[-1][0]
+            if keep is not None:
+                rows = [r for r in rows if topic_type(r[3]) in keep]
+            yield Page(self.decode(rows), last, read)
+
+    def decode(self, rows: list[Row]) -> list[LoggedEvent]:
+        """Stored rows as logged events, the page's data keys loaded in one query first: a
+        campaign's events name thousands of accounts, and a key query for each first sight
+        held the notifications read model to ~700/s."""
         mapper = self._ledger.mapper
-        # the batch's data keys in one query: a campaign's events name thousands of accounts,
-        # and a key query for each first sight held the notifications read model to ~700/s
-        preload_keys(mapper, [(n.originator_id, n.topic) for n in notifications
-                              if isinstance(n.originator_id, UUID)])
+        preload_keys(mapper, [(row[1], row[3]) for row in rows])
+        to_domain_event = mapper.to_domain_event
         logged = []
-        for n in notifications:
-            event = mapper.to_domain_event(n)
-            logged.append(LoggedEvent(n.id, event, self._account_number(event)))
+        for position, stream_id, version, topic, state in rows:
+            event = to_domain_event(StoredEvent(stream_id, version, topic, state))
+            logged.append(LoggedEvent(position, event, self._account_number(event)))
         return logged
 
     def head(self) -> int:

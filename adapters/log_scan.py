@@ -1,7 +1,8 @@
 """Reading the stored log in binary format: bytea travels raw instead of hex-encoded.
 
 The library's fetch is text format and decodes through its own row objects (~0.3× a raw
-scan, STACK-NOTES.md); replay-heavy work (chain, verify, export, rebuilds) reads here instead.
+scan, STACK-NOTES.md); everything that reads the log (followers, chain, verify, export,
+rebuilds) reads here instead.
 """
 
 from __future__ import annotations
@@ -12,14 +13,11 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import resolve_topic
 from psycopg import Connection, sql
 from psycopg.rows import tuple_row
 
-from adapters.follower import LogFollower
-from adapters.pd_mapper import preload_keys
 from domain.ledger import Ledger
 from projections.base import LoggedEvent
 
@@ -75,43 +73,14 @@ class Page(NamedTuple):
     """How many rows the page had."""
 
 
-class BinaryLogFollower(LogFollower):
-    """A LogFollower whose reads are one binary-format query decoded by the msgspec mapper."""
-
-    def read(self, after: int, limit: int = 500, stop: int | None = None) -> list[LoggedEvent]:
-        """Up to `limit` events after position `after` (and up to `stop`), in log order."""
-        recorder = self._ledger.recorder
-        assert isinstance(recorder, PostgresApplicationRecorder)
-        with recorder.datastore.get_connection() as conn:
-            rows = read_rows(conn, events_table(self._ledger), after, limit, stop)
-        return self.decode(rows)
-
-    def pages(self, after: int, stop: int | None, size: int,
-              wanted: frozenset[str] | None = None) -> Iterator[Page]:
-        """Every event after `after` (up to `stop`) as the log stands now, `size` rows a page,
-        through one server-side cursor on a connection of its own: what rebuilds read.
-        Only `wanted` event types (and Opened) are decoded: the rest cost just their fetch."""
-        query = sql.SQL("SELECT {} FROM {} WHERE notification_id > %s AND notification_id"
-                        " <= %s ORDER BY notification_id").format(
-                            _COLUMNS, events_table(self._ledger))
-        keep = None if wanted is None else wanted | {"Opened"}  # Opened names the account
-        with psycopg.connect(self._url) as conn:
-            for rows in scan(conn, query, (after, stop if stop is not None else 2**62), size):
-                read, last = len(rows), rows[-1][0]
-                if keep is not None:
-                    rows = [r for r in rows if topic_type(r[3]) in keep]
-                yield Page(self.decode(rows), last, read)
-
-    def decode(self, rows: list[Row]) -> list[LoggedEvent]:
-        """Stored rows as logged events, the page's data keys loaded in one query first."""
-        mapper = self._ledger.mapper
-        preload_keys(mapper, [(row[1], row[3]) for row in rows])
-        to_domain_event = mapper.to_domain_event
-        logged = []
-        for position, stream_id, version, topic, state in rows:
-            event = to_domain_event(StoredEvent(stream_id, version, topic, state))
-            logged.append(LoggedEvent(position, event, self._account_number(event)))
-        return logged
+def log_pages(url: str, table: sql.Composable, after: int, stop: int | None,
+              size: int) -> Iterator[list[Row]]:
+    """Every stored event after `after` (up to `stop`) as the log stands now, `size` rows a
+    page, through one server-side cursor on a connection of its own: what rebuilds read."""
+    query = sql.SQL("SELECT {} FROM {} WHERE notification_id > %s AND notification_id"
+                    " <= %s ORDER BY notification_id").format(_COLUMNS, table)
+    with psycopg.connect(url) as conn:
+        yield from scan(conn, query, (after, stop if stop is not None else 2**62), size)
 
 
 @cache

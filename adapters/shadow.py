@@ -17,7 +17,7 @@ from psycopg import Connection, sql
 from psycopg_pool import ConnectionPool
 
 from adapters.bulk_rebuild import BulkRebuild
-from adapters.log_scan import BinaryLogFollower
+from adapters.follower import LogFollower
 from adapters.migrate import migration_files
 from adapters.projector import lock_position
 from adapters.table_diff import TableDiff, diff_table
@@ -25,7 +25,7 @@ from domain.ledger import Ledger
 from projections.base import Projection
 
 
-class UntilFollower(BinaryLogFollower):
+class UntilFollower(LogFollower):
     """Reads no further than `until`, so the rebuild stops where the live model stands."""
 
     until: int | None = None

@@ -19,7 +19,6 @@ from adapters.bootstrap import (
 from adapters.bulk_rebuild import BulkRebuild
 from adapters.channels.consumer import ingest_workers
 from adapters.channels.registry import CHANNELS
-from adapters.log_scan import BinaryLogFollower
 from adapters.master_key import MasterKeyError
 from adapters.notify.service import notify_workers, start_notify_threads
 from adapters.settings import Settings, get_settings
@@ -129,10 +128,9 @@ def rebuild(args: argparse.Namespace, settings: Settings) -> int:
         projector = services.projector(args.name)
         head = projector.follower.head()
         projector.reset()
-        follower = BinaryLogFollower(services.ledger, services.url)
-        services.followers.append(follower)
         with tqdm(total=head, unit="event", desc=f"rebuild {args.name}") as bar:
-            BulkRebuild(services.pool, follower, projector.projection).catch_up(bar.update)
+            BulkRebuild(services.pool, projector.follower, projector.projection).catch_up(
+                bar.update)
             projector.catch_up(progress=bar.update)  # what was appended meanwhile
         log.info("rebuilt", extra={"projection": args.name, "position": head})
     return 0

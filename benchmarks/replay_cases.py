@@ -12,7 +12,8 @@ from psycopg import sql
 
 from adapters.bootstrap import Services
 from adapters.bulk_rebuild import BulkRebuild
-from adapters.log_scan import BinaryLogFollower, read_rows, scan
+from adapters.follower import LogFollower
+from adapters.log_scan import read_rows, scan
 from adapters.pd_mapper import preload_keys
 from adapters.projector import Projector
 from adapters.verify import verify_database
@@ -88,7 +89,7 @@ def rebuild(services: Services, name: str, bulk: bool) -> Case:
     """`ledger projections rebuild NAME`: reset, then project the whole log (binary fetch),
     in bulk pages (adapters/bulk_rebuild.py) or as the live follower does, event by event."""
     def run() -> int:
-        follower = BinaryLogFollower(services.ledger, services.url)
+        follower = LogFollower(services.ledger, services.url)
         projector = Projector(services.pool, follower, services.projections[name])
         projector.reset()
         services.keys.forget()

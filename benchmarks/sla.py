@@ -29,7 +29,7 @@ from psycopg import sql
 from adapters.bootstrap import Services, build, prepare_database
 from adapters.bulk_rebuild import BulkRebuild
 from adapters.clock import SlaClock
-from adapters.log_scan import BinaryLogFollower
+from adapters.follower import LogFollower
 from adapters.settings import load_settings
 from domain import commands as c
 from domain.identity import format_appeal_number
@@ -97,7 +97,7 @@ def projection(services: Services, events: int) -> list[Row]:
         conn.execute("ANALYZE sla_timers")  # as autovacuum would after a bulk load
         rows = conn.execute("SELECT * FROM sla_timers ORDER BY timer_id").fetchall()
     projector.reset()
-    follower = BinaryLogFollower(services.ledger, services.url)
+    follower = LogFollower(services.ledger, services.url)
     bulk = timed(lambda: BulkRebuild(services.pool, follower, projector.projection).catch_up())
     follower.close()
     with services.pool.connection() as conn:

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from adapters.bootstrap import Services
 from adapters.bulk_rebuild import BulkRebuild
-from adapters.log_scan import BinaryLogFollower
+from adapters.follower import LogFollower
 from adapters.notify.campaign_runner import CampaignRunner
 from adapters.notify.service import campaign_desk
 from adapters.personal_data import cli_reader
@@ -129,7 +129,7 @@ def live(services: Services, name: str) -> Snapshot:
 
 
 def bulk(services: Services, name: str, page: int) -> Snapshot:
-    follower = BinaryLogFollower(services.ledger, services.url)
+    follower = LogFollower(services.ledger, services.url)
     projection = services.projections[name]
     Projector(services.pool, follower, projection).reset()
     services.keys.forget()

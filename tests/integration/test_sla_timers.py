@@ -13,7 +13,6 @@ from adapters.bootstrap import Services
 from adapters.bulk_rebuild import BulkRebuild
 from adapters.clock import SlaClock
 from adapters.follower import LogFollower
-from adapters.log_scan import BinaryLogFollower
 from adapters.projector import Projector, position_of
 from domain import commands as c
 from domain.sla import DEFAULT_POLICY, SlaPolicy, load_policy
@@ -303,7 +302,7 @@ def projected(services: Services, projection: Projection, page: int | None) -> t
     if page is None:
         projector.catch_up()
     else:
-        BulkRebuild(services.pool, BinaryLogFollower(services.ledger, services.url), projection,
+        BulkRebuild(services.pool, LogFollower(services.ledger, services.url), projection,
                     page).catch_up()
     live.close()
     return all_rows(services), appeal_rows(services)
