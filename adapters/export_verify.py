@@ -8,12 +8,18 @@ from pathlib import Path
 from typing import IO
 from uuid import UUID
 
+import msgspec
+
 from adapters.chain_check import Break, ChainChecker, Row
 from adapters.checkpoint_check import check_anchor
 from adapters.export_format import TRAILER_START, Trailer, event_decoder, trailer_decoder
 from adapters.verify import Verdict
 from domain.chain import Head, merkle_root, root_of_proof
 from domain.checkpoint import CHECKPOINT_STREAM_ID
+
+
+class ExportFileError(ValueError):
+    """The file is not an export: a line that is no exported event, or a malformed trailer."""
 
 
 def verify_file(
@@ -48,10 +54,14 @@ class _Lines:
         self.last: tuple[UUID, int, int | None] = (CHECKPOINT_STREAM_ID, 0, None)
 
     def __iter__(self) -> Iterator[Row]:
-        for line in self.lines:
+        for number, line in enumerate(self.lines, start=1):
             if line.startswith(TRAILER_START):
                 continue
-            event = event_decoder.decode(line)
+            try:
+                event = event_decoder.decode(line)
+            except msgspec.DecodeError as error:
+                raise ExportFileError(f"line {number} is not an exported event: {error}") \
+                    from None
             sid, version = event.stream_id.bytes, event.version
             prev, digest = bytes.fromhex(event.prev_hash), bytes.fromhex(event.hash)
             if event.stream_id not in self.first:
@@ -70,7 +80,12 @@ def _trailer(path: Path) -> Trailer | None:
         size = file.tell()
         file.seek(max(0, size - 64 * 1024 * 1024))  # the trailer of --all holds every head
         last = file.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
-    return trailer_decoder.decode(last) if last.startswith(TRAILER_START) else None
+    if not last.startswith(TRAILER_START):
+        return None
+    try:
+        return trailer_decoder.decode(last)
+    except msgspec.DecodeError as error:
+        raise ExportFileError(f"the last line is no export trailer: {error}") from None
 
 
 def _claimed(trailer: Trailer | None) -> list[Head]:

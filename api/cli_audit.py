@@ -21,7 +21,7 @@ from adapters.bootstrap import (
 )
 from adapters.checkpoint_check import Anchor
 from adapters.export_audit import AccessNotRecordedError, AuditedExport
-from adapters.export_verify import verify_file
+from adapters.export_verify import ExportFileError, verify_file
 from adapters.log_scan import events_table
 from adapters.nats.checkpoints import published_anchor
 from adapters.nats.streams import Subjects
@@ -31,7 +31,7 @@ from adapters.verify import Verdict, verify_database
 from api.cli_rebuild import add_rebuild_options
 from api.signals import run_until_signalled
 from domain.errors import ForbiddenError, ValidationError
-from domain.identity import account_stream_id
+from domain.identity import account_stream_id, check_account_number
 from domain.purpose import parse_purpose, purpose_text
 from domain.replay import replay_until
 from projections.base import camelized, event_type, payload
@@ -52,6 +52,14 @@ def instant(text: str) -> datetime:
     if value.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} needs an offset, e.g. +03:00")
     return value
+
+
+def account_argument(text: str) -> str:
+    """An account number or unidentified contact's reference, as the ledger stores them."""
+    try:
+        return check_account_number(text)
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(error.message) from None
 
 
 def purpose_argument(text: str) -> str:
@@ -118,7 +126,12 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
     """Check chains and checkpoints in the database or in an export; exit 0 when intact."""
     with tqdm(unit="event", desc="verify", file=sys.stderr) as bar:
         if args.file is not None:
-            verdict = verify_file(args.file, args.root, bar.update)
+            try:
+                verdict = verify_file(args.file, args.root, bar.update)
+            except (OSError, ExportFileError) as error:
+                reason = error.strerror if isinstance(error, OSError) else error
+                print(f"ledger verify: {args.file}: {reason}", file=sys.stderr)
+                return 2
         else:
             verdict = _verify_database(args, settings, bar.update)
     print(verdict.describe(SHOWN_BREAKS))
@@ -161,7 +174,7 @@ def add_audit_commands(
 ) -> None:
     """`ledger replay|export|verify|chain`, and --check/--swap on `projections rebuild`."""
     p = sub.add_parser("replay", help="an account's state as of a moment, and its events")
-    p.add_argument("account")
+    p.add_argument("account", type=account_argument)
     p.add_argument("--as-of", type=instant, help="store time, ISO 8601 with offset")
     p.add_argument("--version", type=int, help="stream version to stop at")
     p.add_argument("--purpose", default="audit:replay", type=purpose_argument,
@@ -170,7 +183,7 @@ def add_audit_commands(
     p.set_defaults(run=replay)
     p = sub.add_parser("export", help="NDJSON of events with hashes and checkpoint proof")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("account", nargs="?")
+    which.add_argument("account", nargs="?", type=account_argument)
     which.add_argument("--all", action="store_true")
     p.add_argument("--from", dest="start", type=instant, help="store time, with offset")
     p.add_argument("--to", dest="end", type=instant, help="store time, with offset")
@@ -178,7 +191,7 @@ def add_audit_commands(
                    help="why the accounts' events are taken; recorded with each access")
     p.set_defaults(run=export_events)
     p = sub.add_parser("verify", help="check hash chains and checkpoints")
-    p.add_argument("account", nargs="?")
+    p.add_argument("account", nargs="?", type=account_argument)
     p.add_argument("--file", type=Path, help="an export to check without a database")
     p.add_argument("--root", help="a checkpoint root (hex) held from elsewhere")
     p.add_argument("--nats", action="store_true", help="also hold the log against the last "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from contextlib import ExitStack
 from datetime import UTC, date, datetime
 
@@ -32,6 +33,10 @@ def clock(args: argparse.Namespace, settings: Settings) -> int:
 
 def report(args: argparse.Namespace, settings: Settings) -> int:
     """Print the timeliness report (12.2.3): the same rows as the GraphQL `timeliness` query."""
+    if args.end < args.start:  # as the query refuses it
+        print(f"ledger sla report: --to {args.end} is before --from {args.start}",
+              file=sys.stderr)
+        return 2
     with ExitStack() as stack:
         url = database_url(settings, stack)
         if not settings.database_url:

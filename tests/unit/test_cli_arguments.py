@@ -1,0 +1,47 @@
+"""The command line refuses bad input with a message naming it, and no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.cli import main
+
+BAD_ACCOUNT = "account number must be 6 to 20 digits"
+
+
+@pytest.mark.parametrize("argv", [
+    ["replay", "77"], ["export", "U-zz"], ["verify", "12"],
+], ids=["replay", "export", "verify"])
+def test_a_malformed_account_is_refused_by_name(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert "argument account" in error and BAD_ACCOUNT in error and argv[1] in error
+
+
+def test_a_file_that_is_no_export_is_named_with_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "export.ndjson"
+    file.write_text('{"streamId": "not an export"}\n')
+
+    assert main(["verify", "--file", str(file)]) == 2
+    assert f"ledger verify: {file}: line 1 is not an exported event" in capsys.readouterr().err
+
+
+def test_a_missing_export_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nowhere.ndjson"
+
+    assert main(["verify", "--file", str(missing)]) == 2
+    assert f"ledger verify: {missing}: No such file or directory" in capsys.readouterr().err
+
+
+def test_a_report_ending_before_it_starts_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sla", "report", "--from", "2026-01-01", "--to", "2025-12-31"]) == 2
+    assert "--to 2025-12-31 is before --from 2026-01-01" in capsys.readouterr().err
