@@ -142,6 +142,25 @@ def token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _seconds(text: str) -> int:
+    """A token's lifetime: a token that has already expired is no use to anyone."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds, got {text!r}") \
+            from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {value}")
+    return value
+
+
+def _subject(text: str) -> str:
+    """Who the token is for, as the access audit will name them."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name who the token is for")
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line of API.md."""
     main = argparse.ArgumentParser(prog="ledger", description=__doc__)
@@ -165,8 +184,8 @@ def parser() -> argparse.ArgumentParser:
     rebuild_parser.set_defaults(run=rebuild)
     p = sub.add_parser("token", help="print a bearer token")
     p.add_argument("--role", required=True, choices=[r.value for r in Role])
-    p.add_argument("--subject", required=True)
-    p.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 hours)")
+    p.add_argument("--subject", required=True, type=_subject)
+    p.add_argument("--ttl", type=_seconds, default=8 * 3600, help="seconds (default 8 hours)")
     p.set_defaults(run=token)
     add_sla_commands(sub)
     add_notify_commands(sub)

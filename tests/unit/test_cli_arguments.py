@@ -45,3 +45,19 @@ def test_a_missing_export_is_named(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_a_report_ending_before_it_starts_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sla", "report", "--from", "2026-01-01", "--to", "2025-12-31"]) == 2
     assert "--to 2025-12-31 is before --from 2026-01-01" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["--ttl", "0"], "argument --ttl: must be a positive number of seconds, got 0"),
+    (["--ttl", "-5"], "argument --ttl: must be a positive number of seconds, got -5"),
+    (["--ttl", "soon"], "argument --ttl: must be a whole number of seconds, got 'soon'"),
+    (["--subject", " "], "argument --subject: must name who the token is for"),
+], ids=["zero", "negative", "text", "blank subject"])
+def test_a_token_that_could_never_be_used_is_not_issued(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["token", "--role", "operator", "--subject", "ivanova", *argv])
+
+    assert stopped.value.code == 2
+    assert said in capsys.readouterr().err
