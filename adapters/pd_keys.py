@@ -13,8 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -24,6 +23,7 @@ from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
 from adapters.master_key import MasterKeys, master_keys
+from adapters.pg_retry import on_live_connection
 from adapters.settings import get_settings
 
 _UPSERT = (
@@ -87,8 +87,8 @@ class PdKeyStore:
         if cached is not None and cached.cipher is not None:
             return cached
         master_id, wrapped = self.masters.wrap(account_id, AESGCM.generate_key(256))
-        with self._connection() as conn:
-            row = conn.execute(_UPSERT, (account_id, wrapped, master_id)).fetchone()
+        rows = self._rows(_UPSERT, (account_id, wrapped, master_id))
+        row = rows[0] if rows else None
         if row is None:  # a live key was there already
             return self._fetch(account_id)
         return self._remember(account_id, self._data_key(account_id, row))
@@ -112,9 +112,7 @@ class PdKeyStore:
         wanted = [a for a in set(account_ids) if self._cached(a) is None]
         if not wanted:
             return
-        with self._connection() as conn:
-            rows = conn.execute(_SELECT_MANY, (wanted,)).fetchall()
-        for account_id, *row in rows:
+        for account_id, *row in self._rows(_SELECT_MANY, (wanted,)):
             self._remember(account_id, self._data_key(account_id, tuple(row)))
             if row[1] is not None and row[2] is None:
                 self._wrap_legacy(account_id, bytes(row[1]))
@@ -132,19 +130,17 @@ class PdKeyStore:
         if not missing:
             return
         wrapped = [self.masters.wrap(a, AESGCM.generate_key(256)) for a in missing]
-        with self._connection() as conn:
-            rows = conn.execute(_UPSERT_MANY, (missing, [w for _, w in wrapped],
-                                               [m for m, _ in wrapped])).fetchall()
+        rows = self._rows(_UPSERT_MANY, (missing, [w for _, w in wrapped],
+                                         [m for m, _ in wrapped]))
         for account_id, *row in rows:
             self._remember(account_id, self._data_key(account_id, tuple(row)))
 
     def destroy(self, account_id: UUID, ground: str) -> bool:
         """Destroy the account's live key; False when it had none to destroy."""
-        with self._connection() as conn:
-            row = conn.execute(_DESTROY, (ground, account_id)).fetchone()
+        destroyed = self._rows(_DESTROY, (ground, account_id))
         with self._lock:
             self._cache.pop(account_id, None)
-        return row is not None
+        return bool(destroyed)
 
     def forget(self) -> None:
         """Drop every cached key (after keys were changed outside this store)."""
@@ -158,8 +154,8 @@ class PdKeyStore:
             self._pool = None
 
     def _fetch(self, account_id: UUID) -> DataKey:
-        with self._connection() as conn:
-            row = conn.execute(_SELECT, (account_id,)).fetchone()
+        rows = self._rows(_SELECT, (account_id,))
+        row = rows[0] if rows else None
         if row is None:
             raise MissingKeyError(f"no data key for {account_id}: its personal data is unreadable")
         key = self._data_key(account_id, row)
@@ -180,8 +176,7 @@ class PdKeyStore:
     def _wrap_legacy(self, account_id: UUID, raw: bytes) -> None:
         """Wrap a key stored before envelope encryption, the first time it is read."""
         master_id, wrapped = self.masters.wrap(account_id, raw)
-        with self._connection() as conn:
-            conn.execute(_WRAP, (wrapped, master_id, account_id, raw))
+        self._rows(_WRAP, (wrapped, master_id, account_id, raw))
 
     def _cached(self, account_id: UUID) -> DataKey | None:
         with self._lock:
@@ -199,13 +194,19 @@ class PdKeyStore:
                 self._cache.popitem(last=False)
         return key
 
-    @contextmanager
-    def _connection(self) -> Iterator[Connection[Any]]:
+    def _rows(self, statement: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """One statement's rows (none for a plain UPDATE). Each statement here is safe to run
+        twice (an upsert, a guarded update, a read), so a connection the server had closed is
+        retried on another (adapters/pg_retry.py)."""
         with self._lock:
             if self._pool is None:
                 self._pool = ConnectionPool(self._url, min_size=1, max_size=4,
                                             name="pd-keys", open=False)
                 self._pool.open(wait=True, timeout=30)
             pool = self._pool
-        with pool.connection() as conn:
-            yield conn
+
+        def run(conn: Connection[Any]) -> list[tuple[Any, ...]]:
+            cur = conn.execute(statement, params)
+            return cur.fetchall() if cur.description else []
+
+        return on_live_connection(pool, run)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
+from psycopg import Connection
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
 from adapters.pd_mapper import mapper_topic
+from adapters.pg_retry import on_live_connection
 from domain.identity import format_appeal_number
 
 
@@ -49,8 +52,9 @@ class PostgresAppealNumbers:
         self._pool = pool
 
     def allocate(self, account_id: UUID, year: int) -> str:
-        """A new number such as 2026-000123; a gap after a refused command is harmless."""
-        with self._pool.connection() as conn:
+        """A new number such as 2026-000123; a gap after a refused command is harmless (as
+        is one after a retry on a connection the server had closed, adapters/pg_retry.py)."""
+        def take(conn: Connection[Any]) -> str:
             row = conn.execute("SELECT nextval('appeal_number_seq')").fetchone()
             assert row is not None
             number = format_appeal_number(year, int(row[0]))
@@ -58,13 +62,14 @@ class PostgresAppealNumbers:
                 "INSERT INTO appeal_numbers (appeal_number, account_id) VALUES (%s, %s)",
                 (number, account_id),
             )
-        return number
+            return number
+
+        return on_live_connection(self._pool, take)
 
     def locate(self, appeal_number: str) -> UUID | None:
         """The account stream the appeal lives in, or None for an unknown number."""
-        with self._pool.connection() as conn:
-            row = conn.execute(
-                "SELECT account_id FROM appeal_numbers WHERE appeal_number = %s",
-                (appeal_number,),
-            ).fetchone()
+        row = on_live_connection(self._pool, lambda conn: conn.execute(
+            "SELECT account_id FROM appeal_numbers WHERE appeal_number = %s",
+            (appeal_number,),
+        ).fetchone())
         return None if row is None else UUID(str(row[0]))

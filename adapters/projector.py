@@ -12,6 +12,7 @@ from psycopg import Connection, sql
 from psycopg_pool import ConnectionPool
 
 from adapters.follower import LogFollower
+from adapters.pg_retry import on_live_connection
 from adapters.positions import Positions
 from projections.base import LoggedEvent, Projection
 
@@ -99,10 +100,8 @@ def lock_position(conn: Connection[Any], name: str) -> int:
 
 def position_of(pool: ConnectionPool, name: str) -> int:
     """How far a read model has got in the log."""
-    with pool.connection() as conn:
-        row = conn.execute(
-            "SELECT position FROM projection_positions WHERE name = %s", (name,)
-        ).fetchone()
+    row = on_live_connection(pool, lambda conn: conn.execute(
+        "SELECT position FROM projection_positions WHERE name = %s", (name,)).fetchone())
     return 0 if row is None else int(row[0])
 
 

@@ -18,6 +18,7 @@ from strawberry.litestar.controller import BaseContext
 
 from adapters.bootstrap import Services
 from adapters.broadcast import LogBroadcaster
+from adapters.pg_retry import on_live_connection
 from adapters.projector import wait_for
 from adapters.settings import Settings
 from api.auth import InvalidTokenError, Principal, TokenKeys
@@ -72,13 +73,10 @@ class Context(BaseContext, kw_only=True):
             raise ValidationError(error.message, field=field) from None
 
     async def read(self, query: Callable[..., T], *args: Any) -> T:
-        """Run a read-model query on a pooled connection, off the event loop."""
-
-        def run() -> T:
-            with self.services.pool.connection() as conn:
-                return query(conn, *args)
-
-        return await anyio.to_thread.run_sync(run)
+        """Run a read-model query on a pooled connection, off the event loop (on another one
+        if the server had closed it: a read is safe to run again, adapters/pg_retry.py)."""
+        return await anyio.to_thread.run_sync(
+            on_live_connection, self.services.pool, lambda conn: query(conn, *args))
 
     async def wait(self, read_model: str, position: int) -> None:
         """Read-your-writes: wait until the read model has reached the position written."""

@@ -11,6 +11,7 @@ import anyio.to_thread
 from graphql import ASTValidationRule, GraphQLError, ValidationRule
 
 from adapters.bootstrap import Services
+from adapters.pg_retry import on_live_connection
 from domain.errors import ValidationError
 from domain.purpose import DeclaredPurpose, Purpose, declare, parse_purpose
 from projections.contact_links import linked_streams
@@ -40,8 +41,8 @@ def _confined(services: Services, purpose: Purpose) -> DeclaredPurpose:
     assert declared.streams is not None
     if not declared.streams:
         return declared
-    with services.pool.connection() as conn:
-        linked = linked_streams(conn, declared.streams)
+    linked = on_live_connection(services.pool,
+                                lambda conn: linked_streams(conn, declared.streams or set()))
     return replace(declared, streams=declared.streams | linked)
 
 
