@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from adapters.follower import LogFollower
+from adapters.pg_retry import log_failed_round
 from domain.unidentified import is_contact_ref
 from projections.base import LoggedEvent
 
@@ -57,7 +58,7 @@ class LogBroadcaster:
                 if not batch:
                     self._follower.wait_for_new(timeout=1.0)
             except Exception:
-                log.exception("broadcast failed; retrying")
+                log_failed_round(log, "broadcast failed; retrying")
                 stop.wait(1.0)
 
     def _dispatch(self, logged: LoggedEvent) -> None:

@@ -24,6 +24,7 @@ from psycopg_pool import ConnectionPool
 from adapters.chain_store import checkpoint_row, insert_links, load_heads, save_heads
 from adapters.follower import LogFollower
 from adapters.log_scan import Row, events_table, read_rows
+from adapters.pg_retry import log_failed_round
 from adapters.projector import lock_position
 from domain.chain import GENESIS, Head, link_hash, merkle_root
 from domain.checkpoint import CHECKPOINT_STREAM_ID, Checkpoints
@@ -98,7 +99,7 @@ class ChainFollower:
                 self.catch_up()
                 self.follower.wait_for_new(timeout=1.0)
             except Exception:
-                log.exception("chain follower failed; retrying")
+                log_failed_round(log, "chain follower failed; retrying")
                 stop.wait(1.0)
 
     def checkpoint_if_due(self) -> int | None:

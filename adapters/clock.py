@@ -14,6 +14,7 @@ from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from adapters.pg_retry import log_failed_round
 from adapters.projector import wait_for
 from domain.calendar import BusinessCalendar
 from domain.commands import MarkSlaAtRisk, MarkSlaBreached, SlaMark
@@ -57,7 +58,7 @@ class SlaClock:
             try:
                 self.scan()
             except Exception:
-                log.exception("SLA clock scan failed; retrying")
+                log_failed_round(log, "SLA clock scan failed; retrying")
             stop.wait(self.interval)
 
     def scan(self) -> int:

@@ -7,6 +7,8 @@ that are safe to run again, so a dead connection costs a retry instead of an err
 
 from __future__ import annotations
 
+import logging
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,3 +30,14 @@ def on_live_connection(pool: ConnectionPool, work: Callable[[Connection[Any]], T
             raise
     with pool.connection() as conn:  # the pool dropped the dead one when it came back
         return work(conn)
+
+
+def log_failed_round(log: logging.Logger, message: str, **extra: Any) -> None:
+    """Log why a background loop's round failed, from inside its `except`: a lost connection
+    (the server restarted) as one WARNING line, since the loop goes on by itself; anything
+    else as an ERROR with its traceback."""
+    error = sys.exc_info()[1]
+    if isinstance(error, psycopg.OperationalError):
+        log.warning(message, extra=extra | {"error": str(error).strip()})
+    else:
+        log.exception(message, extra=extra)

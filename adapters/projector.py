@@ -12,7 +12,7 @@ from psycopg import Connection, sql
 from psycopg_pool import ConnectionPool
 
 from adapters.follower import LogFollower
-from adapters.pg_retry import on_live_connection
+from adapters.pg_retry import log_failed_round, on_live_connection
 from adapters.positions import Positions
 from projections.base import LoggedEvent, Projection
 
@@ -67,7 +67,7 @@ class Projector:
                 self.catch_up()
                 self.follower.wait_for_new(timeout=1.0)
             except Exception:
-                log.exception("projection failed; retrying", extra={"projection": self.name})
+                log_failed_round(log, "projection failed; retrying", projection=self.name)
                 stop.wait(1.0)
 
     @property

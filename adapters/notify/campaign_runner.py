@@ -19,6 +19,7 @@ from uuid import UUID
 from psycopg_pool import ConnectionPool
 
 from adapters.notify import dispatch_store
+from adapters.pg_retry import log_failed_round
 from domain.calendar import BusinessCalendar
 from domain.campaign import Campaign, CampaignStatus, Skipped
 from domain.campaign_commands import AllowedHours
@@ -58,7 +59,7 @@ class CampaignRunner:
             try:
                 busy = self.scan()
             except Exception:
-                log.exception("campaign scan failed; retrying")
+                log_failed_round(log, "campaign scan failed; retrying")
                 busy = 0
             if not busy:
                 stop.wait(interval)

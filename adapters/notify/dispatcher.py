@@ -22,6 +22,7 @@ from psycopg_pool import ConnectionPool
 from adapters.group_commit import GroupCommitter
 from adapters.notify import dispatch_store as store
 from adapters.notify.gateways import Gateway, GatewayDownError, GatewayRefusedError, Outgoing
+from adapters.pg_retry import log_failed_round
 from domain.calendar import BusinessCalendar
 from domain.campaign_commands import AllowedHours
 from domain.commands import Command
@@ -71,7 +72,7 @@ class Dispatcher:
             try:
                 handled = await self.step()
             except Exception:
-                log.exception("dispatch round failed; retrying")
+                log_failed_round(log, "dispatch round failed; retrying")
                 handled = 0
             if handled < self.batch:
                 with contextlib.suppress(TimeoutError):

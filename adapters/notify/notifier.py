@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from psycopg_pool import ConnectionPool
 
 from adapters.follower import LogFollower
+from adapters.pg_retry import log_failed_round
 from adapters.projector import lock_position
 from domain.errors import LedgerError
 from domain.ledger import Ledger, Request
@@ -59,7 +60,7 @@ class Notifier:
                     pass
                 self.follower.wait_for_new(timeout=1.0)
             except Exception:
-                log.exception("notifier failed; retrying")
+                log_failed_round(log, "notifier failed; retrying")
                 stop.wait(1.0)
 
     def step(self) -> int:
