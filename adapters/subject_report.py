@@ -11,6 +11,7 @@ import msgspec
 from psycopg_pool import ConnectionPool
 
 from adapters.notify.campaign_sealer import CampaignSealer
+from adapters.pg_retry import on_live_connection
 from domain.errors import NotFoundError
 from domain.identity import account_stream_id
 from domain.ledger import Ledger
@@ -59,10 +60,9 @@ def subject_report(
     events = list(ledger.repository.event_store.get(account_stream_id(number)))
     if not events:
         raise NotFoundError(f"account {number} not found")
-    with pool.connection() as conn:
-        accesses = _all_accesses(conn, number)
-        erasures = read_erasures(conn, number)
-        listed = listings(conn, number) if sealer is not None else []
+    accesses, erasures, listed = on_live_connection(pool, lambda conn: (
+        _all_accesses(conn, number), read_erasures(conn, number),
+        listings(conn, number) if sealer is not None else []))
     campaigns = [_listed(ledger, sealer, number, x) for x in listed if sealer is not None]
     return SubjectReport(
         account_number=number, generated_at=datetime.now(UTC),

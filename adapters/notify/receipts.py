@@ -15,6 +15,7 @@ import msgspec
 from psycopg_pool import ConnectionPool
 
 from adapters.group_commit import GroupCommitter
+from adapters.pg_retry import on_live_connection
 from domain.commands import Instant
 from domain.errors import NotFoundError, ValidationError
 from domain.ledger import Outcome
@@ -68,8 +69,8 @@ def record_receipt(
 ) -> tuple[UUID, Outcome]:
     """Store the receipt as an event of its notification; NOT_FOUND if none matches."""
     channel = channel_of(gateway)
-    with pool.connection() as conn:
-        found = locate(conn, channel, receipt.notification_id, receipt.message_id)
+    found = on_live_connection(pool, lambda conn: locate(
+        conn, channel, receipt.notification_id, receipt.message_id))
     if found is None:
         named = receipt.notification_id or receipt.message_id
         raise NotFoundError(f"no notification {named} was sent through {gateway}")
