@@ -6,7 +6,12 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+import msgspec
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,66 @@ class Settings:
     """LEDGER_CHAT_URL: the online-office chat the operator-joined notice links to (9.1.5)."""
 
 
+class SettingsError(ValueError):
+    """A LEDGER_* variable whose value cannot be used: the message names it."""
+
+
+_POSITIVE = frozenset({
+    "CLOCK_INTERVAL_SECONDS", "CHECKPOINT_EVERY_EVENTS", "CHECKPOINT_SECONDS",
+    "PD_AUDIT_TIMEOUT_SECONDS", "MAX_QUERY_DEPTH", "MAX_QUERY_TOKENS", "MAX_QUERY_ALIASES",
+    "MAX_QUERY_COST", "MAX_BODY_BYTES", "RATE_LIMIT_BURST", "SMTP_CONNECTIONS",
+    "NOTIFY_TIMEOUT_SECONDS", "NOTIFY_RETRY_BASE_SECONDS", "NOTIFY_RETRY_MAX_SECONDS",
+    "NOTIFY_POLL_SECONDS", "NOTIFY_BATCH",
+})
+"""Numbers that must be above zero; the others may be zero (e.g. a rate limit of 0: off)."""
+_PORTS = frozenset({"PORT", "EMBEDDED_NATS_PORT", "SMTP_PORT"})
+
+
+def _number(kind: type[Any], name: str, default: str) -> Any:
+    """The variable as a number, validated with msgspec; a bad one stops the process with a
+    message naming it, rather than a traceback from `int()`."""
+    text = _env(name, default) or default
+    if name in _PORTS:
+        meta = msgspec.Meta(ge=1, le=65535)
+    else:
+        meta = msgspec.Meta(gt=0) if name in _POSITIVE else msgspec.Meta(ge=0)
+    try:
+        return msgspec.convert(text, Annotated[kind, meta], strict=False)
+    except msgspec.ValidationError as error:
+        raise SettingsError(f"LEDGER_{name}={text!r}: {error}") from None
+
+
+def _database_url() -> str | None:
+    """LEDGER_DATABASE_URL, if set, as libpq can read it (a URL or key=value pairs)."""
+    url = _env("DATABASE_URL")
+    if url is not None:
+        try:
+            conninfo_to_dict(url)
+        except psycopg.ProgrammingError as error:
+            raise SettingsError(f"LEDGER_DATABASE_URL: {error}") from None
+    return url
+
+
+def _nats_url() -> str | None:
+    """LEDGER_NATS_URL, if set: one or more comma-separated nats://, tls://, ws:// or wss://
+    server URLs (anything else made the client retry a name it could never resolve)."""
+    value = _env("NATS_URL")
+    if value is not None:
+        for url in value.split(","):
+            if urlsplit(url.strip()).scheme not in ("nats", "tls", "ws", "wss"):
+                raise SettingsError(f"LEDGER_NATS_URL: {url.strip()!r} is no nats://host:port"
+                                    " URL (nats, tls, ws or wss)")
+    return value
+
+
+def _int(name: str, default: str) -> int:
+    return int(_number(int, name, default))
+
+
+def _float(name: str, default: str) -> float:
+    return float(_number(float, name, default))
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(f"LEDGER_{name}")
     return value if value not in (None, "") else default
@@ -151,39 +216,39 @@ def load_settings() -> Settings:
     """Read the environment now (tests call this; the service uses `get_settings`)."""
     keys = _env("PREVIOUS_SECRET_KEYS", "") or ""
     return Settings(
-        database_url=_env("DATABASE_URL"),
-        nats_url=_env("NATS_URL"),
-        embedded_nats_port=int(_env("EMBEDDED_NATS_PORT", "4223") or 4223),
+        database_url=_database_url(),
+        nats_url=_nats_url(),
+        embedded_nats_port=_int("EMBEDDED_NATS_PORT", "4223"),
         data_dir=Path(_env("DATA_DIR", ".ledger-data") or ".ledger-data").absolute(),
         timezone=_env("TIMEZONE", "Europe/Moscow") or "Europe/Moscow",
         secret_key=_env("SECRET_KEY"),
         previous_secret_keys=tuple(k for k in keys.split(",") if k),
         host=_env("HOST", "127.0.0.1") or "127.0.0.1",
-        port=int(_env("PORT", "8000") or 8000),
+        port=_int("PORT", "8000"),
         db_schema=_env("DB_SCHEMA", "public") or "public",
         nats_stream=_env("NATS_STREAM", "LEDGER") or "LEDGER",
         nats_subject_prefix=_env("NATS_SUBJECT_PREFIX", "ledger") or "ledger",
-        nats_duplicate_window_seconds=float(_env("NATS_DUPLICATE_WINDOW_SECONDS", "120") or 120),
-        nats_max_age_days=float(_env("NATS_MAX_AGE_DAYS", "30") or 30),
+        nats_duplicate_window_seconds=_float("NATS_DUPLICATE_WINDOW_SECONDS", "120"),
+        nats_max_age_days=_float("NATS_MAX_AGE_DAYS", "30"),
         nats_sync_always=_flag("NATS_SYNC_ALWAYS", "false"),
-        read_wait_seconds=float(_env("READ_WAIT_SECONDS", "5") or 5),
+        read_wait_seconds=_float("READ_WAIT_SECONDS", "5"),
         log_level=(_env("LOG_LEVEL", "INFO") or "INFO").upper(),
         sla_policy=_path(_env("SLA_POLICY")),
-        clock_interval_seconds=float(_env("CLOCK_INTERVAL_SECONDS", "10") or 10),
-        checkpoint_every_events=int(_env("CHECKPOINT_EVERY_EVENTS", "10000") or 10000),
-        checkpoint_seconds=float(_env("CHECKPOINT_SECONDS", "300") or 300),
-        pd_key_cache_seconds=float(_env("PD_KEY_CACHE_SECONDS", "5") or 5),
-        pd_audit_timeout_seconds=float(_env("PD_AUDIT_TIMEOUT_SECONDS", "5") or 5),
+        clock_interval_seconds=_float("CLOCK_INTERVAL_SECONDS", "10"),
+        checkpoint_every_events=_int("CHECKPOINT_EVERY_EVENTS", "10000"),
+        checkpoint_seconds=_float("CHECKPOINT_SECONDS", "300"),
+        pd_key_cache_seconds=_float("PD_KEY_CACHE_SECONDS", "5"),
+        pd_audit_timeout_seconds=_float("PD_AUDIT_TIMEOUT_SECONDS", "5"),
         master_key=_env("MASTER_KEY"),
         master_keys_previous=tuple(k for k in (_env("MASTER_KEY_PREVIOUS", "") or "").split(",")
                                    if k.strip()),
-        max_query_depth=int(_env("MAX_QUERY_DEPTH", "10") or 10),
-        max_query_tokens=int(_env("MAX_QUERY_TOKENS", "2000") or 2000),
-        max_query_aliases=int(_env("MAX_QUERY_ALIASES", "30") or 30),
-        max_query_cost=int(_env("MAX_QUERY_COST", "5000") or 5000),
-        max_body_bytes=int(_env("MAX_BODY_BYTES", "262144") or 262144),
-        rate_limit_per_second=float(_env("RATE_LIMIT_PER_SECOND", "100") or 100),
-        rate_limit_burst=int(_env("RATE_LIMIT_BURST", "200") or 200),
+        max_query_depth=_int("MAX_QUERY_DEPTH", "10"),
+        max_query_tokens=_int("MAX_QUERY_TOKENS", "2000"),
+        max_query_aliases=_int("MAX_QUERY_ALIASES", "30"),
+        max_query_cost=_int("MAX_QUERY_COST", "5000"),
+        max_body_bytes=_int("MAX_BODY_BYTES", "262144"),
+        rate_limit_per_second=_float("RATE_LIMIT_PER_SECOND", "100"),
+        rate_limit_burst=_int("RATE_LIMIT_BURST", "200"),
         **_notify_settings(),
     )
 
@@ -197,19 +262,19 @@ def _notify_settings() -> dict[str, Any]:
     return {
         "notify_enabled": _flag("NOTIFY_ENABLED", "true"),
         "smtp_host": _env("SMTP_HOST", "127.0.0.1"),
-        "smtp_port": int(_env("SMTP_PORT", "25") or 25),
+        "smtp_port": _int("SMTP_PORT", "25"),
         "smtp_from": _env("SMTP_FROM", "ledger@localhost"),
         "smtp_starttls": _flag("SMTP_STARTTLS", "false"),
         "smtp_user": _env("SMTP_USER"),
         "smtp_password": _env("SMTP_PASSWORD"),
-        "smtp_connections": int(_env("SMTP_CONNECTIONS", "4") or 4),
+        "smtp_connections": _int("SMTP_CONNECTIONS", "4"),
         "sms_gateway_url": _env("SMS_GATEWAY_URL"),
         "sms_gateway_token": _env("SMS_GATEWAY_TOKEN"),
-        "notify_timeout_seconds": float(_env("NOTIFY_TIMEOUT_SECONDS", "10") or 10),
-        "notify_retry_base_seconds": float(_env("NOTIFY_RETRY_BASE_SECONDS", "2") or 2),
-        "notify_retry_max_seconds": float(_env("NOTIFY_RETRY_MAX_SECONDS", "300") or 300),
-        "notify_poll_seconds": float(_env("NOTIFY_POLL_SECONDS", "0.5") or 0.5),
-        "notify_batch": int(_env("NOTIFY_BATCH", "200") or 200),
+        "notify_timeout_seconds": _float("NOTIFY_TIMEOUT_SECONDS", "10"),
+        "notify_retry_base_seconds": _float("NOTIFY_RETRY_BASE_SECONDS", "2"),
+        "notify_retry_max_seconds": _float("NOTIFY_RETRY_MAX_SECONDS", "300"),
+        "notify_poll_seconds": _float("NOTIFY_POLL_SECONDS", "0.5"),
+        "notify_batch": _int("NOTIFY_BATCH", "200"),
         "campaign_hours": _env("CAMPAIGN_HOURS", "09:00-21:00"),
         "notification_templates": _path(_env("NOTIFICATION_TEMPLATES")),
         "survey_url": _env("SURVEY_URL", "https://lk.example.com/survey"),

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 
+import psycopg
+
 from adapters.bootstrap import (
     all_projections,
     database_url,
@@ -21,7 +23,7 @@ from adapters.channels.consumer import ingest_workers
 from adapters.channels.registry import CHANNELS
 from adapters.master_key import MasterKeyError
 from adapters.notify.service import notify_workers, start_notify_threads
-from adapters.settings import Settings, get_settings
+from adapters.settings import Settings, SettingsError, get_settings
 from api.auth import Role, TokenKeys, local_secret
 from api.cli_audit import add_audit_commands
 from api.cli_keys import add_keys_commands
@@ -197,13 +199,21 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `ledger` console script."""
     args = parser().parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except SettingsError as error:  # a LEDGER_* variable that cannot be used: say which
+        print(f"ledger {args.command}: {error}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level)
     run: Callable[[argparse.Namespace, Settings], int] = args.run
     try:
         return run(args, settings)
     except MasterKeyError as error:  # a wrong or missing master key: say which, no traceback
         print(f"ledger {args.command}: {error}", file=sys.stderr)
+        return 2
+    except psycopg.OperationalError as error:  # e.g. LEDGER_DATABASE_URL names no server
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        print(f"ledger {args.command}: PostgreSQL: {reason}", file=sys.stderr)
         return 2
 
 
