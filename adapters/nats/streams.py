@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import nats
@@ -53,15 +55,38 @@ class Subjects:
         return cls(prefix=settings.nats_subject_prefix, stream=settings.nats_stream)
 
 
+class Troubles:
+    """A client's connection troubles as log lines: the first at once, then at most one every
+    `every` seconds saying how many came meanwhile. The client retries twice a second, and a
+    server down for an hour logged some 7,000 lines from each process."""
+
+    def __init__(self, every: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._every, self._clock = every, clock
+        self._logged_at: float | None = None
+        self._since = 0
+
+    async def error(self, error: Exception) -> None:
+        """One trouble: logged unless one was logged less than `every` seconds ago."""
+        now, self._since = self._clock(), self._since + 1
+        if self._logged_at is None or now - self._logged_at >= self._every:
+            log.warning("nats connection trouble",
+                        extra={"error": str(error), "times": self._since})
+            self._logged_at, self._since = now, 0
+
+    async def reconnected(self) -> None:
+        """Back: the next trouble is logged at once."""
+        if self._logged_at is not None:
+            log.info("nats reconnected", extra={"unlogged_troubles": self._since})
+        self._logged_at, self._since = None, 0
+
+
 async def connect(url: str, name: str = "ledger") -> Client:
     """A client that keeps reconnecting forever and logs (not prints) its troubles."""
-
-    async def on_error(error: Exception) -> None:
-        log.warning("nats connection trouble", extra={"error": str(error)})
-
+    troubles = Troubles()
     return await nats.connect(
         url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-        error_cb=on_error, allow_reconnect=True, connect_timeout=5,
+        error_cb=troubles.error, reconnected_cb=troubles.reconnected, allow_reconnect=True,
+        connect_timeout=5,
     )
 
 
