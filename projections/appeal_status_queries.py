@@ -75,6 +75,17 @@ def read_appeals(
     after: tuple[datetime, str] | None = None,
 ) -> list[AppealRow]:
     """A page of appeals, newest received first, after a (received_at, number) cursor."""
+    query, params = appeals_query(flt, first, after)
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(query, params).fetchall()
+    return [AppealRow(**row) for row in rows]
+
+
+def appeals_query(
+    flt: AppealFilter, first: int, after: tuple[datetime, str] | None = None
+) -> tuple[sql.Composed, list[Any]]:
+    """The statement of a page and its parameters; pages come in the order of the
+    `appeal_status_appeals_received` index (migration 0044), not from a sort of them all."""
     where, params = _conditions(flt)
     if after is not None:
         where.append(sql.SQL("(received_at, appeal_number) < (%s, %s)"))
@@ -83,9 +94,7 @@ def read_appeals(
         "SELECT {} FROM appeal_status_appeals WHERE {} "
         "ORDER BY received_at DESC, appeal_number DESC LIMIT %s"
     ).format(_COLUMNS, sql.SQL(" AND ").join(where))
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(query, [*params, first]).fetchall()
-    return [AppealRow(**row) for row in rows]
+    return query, [*params, first]
 
 
 def _conditions(flt: AppealFilter) -> tuple[list[sql.Composable], list[Any]]:

@@ -4,11 +4,15 @@ by a column without one, for each event that names the contact."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import psycopg
 import pytest
+from psycopg import sql
 
 from adapters.bootstrap import prepare_database
 from domain.personal_data import personal_event_types
+from projections.appeal_status_queries import AppealFilter, appeals_query
 from projections.pd_erasure import APPEAL_ROWS, TIMELINE_ROWS
 
 pytestmark = pytest.mark.integration
@@ -37,3 +41,22 @@ def test_a_contacts_timers_have_an_index_of_their_own(database_url: str) -> None
             " AND a.attnum = i.indkey[0] WHERE i.indrelid = 'sla_timers'::regclass")}
 
     assert "interaction_id" in leading
+
+
+@pytest.mark.parametrize("after", [None, (datetime(2026, 3, 2, 9, tzinfo=UTC), "2026-000123")],
+                         ids=["first page", "next page"])
+def test_a_page_of_appeals_is_read_in_order_not_sorted(
+    database_url: str, after: tuple[datetime, str] | None
+) -> None:
+    """`appeals` with no filter, as a list screen opens it: no sort of every appeal. Whether an
+    index can give the order is asked with sorts and scans discouraged (on a near-empty
+    table the planner rightly prefers a sort)."""
+    prepare_database(database_url)
+    query, params = appeals_query(AppealFilter(), 20, after)
+    with psycopg.connect(database_url) as conn:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            conn.execute(f"SET LOCAL {setting} = off")
+        plan = "\n".join(row[0] for row in conn.execute(
+            sql.SQL("EXPLAIN ") + query, params).fetchall())
+
+    assert "appeal_status_appeals_received" in plan and "Sort" not in plan, plan
