@@ -91,12 +91,14 @@ def read_results(
 ) -> list[ResultRow]:
     """Per recipient, by account number after `after`: each notification's outcome."""
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(
-            "SELECT account_number, notification_id, status, channel, reason, sent_at,"
-            " delivered_at FROM notifications WHERE campaign_id = %s AND account_number > %s"
-            " AND (%s::text IS NULL OR status = %s) ORDER BY account_number LIMIT %s",
-            (campaign_id, after or "", status, status, first)).fetchall()
+        rows = cur.execute(RESULTS, (campaign_id, after or "", status, status, first)).fetchall()
     return [ResultRow(**row) for row in rows]
+
+
+RESULTS = ("SELECT account_number, notification_id, status, channel, reason, sent_at,"
+           " delivered_at FROM notifications WHERE campaign_id = %s AND account_number > %s"
+           " AND (%s::text IS NULL OR status = %s) ORDER BY account_number LIMIT %s")
+"""A page of a campaign's results, in the order of `notifications_campaign_account`."""
 
 
 def read_skipped(conn: Connection[Any], campaign_id: UUID, first: int) -> list[tuple[str, str]]:

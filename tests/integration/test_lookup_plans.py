@@ -4,6 +4,7 @@ by a column without one, for each event that names the contact."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import psycopg
@@ -13,6 +14,7 @@ from psycopg import sql
 from adapters.bootstrap import prepare_database
 from domain.personal_data import personal_event_types
 from projections.appeal_status_queries import AppealFilter, appeals_query
+from projections.campaign_queries import RESULTS
 from projections.pd_erasure import APPEAL_ROWS, TIMELINE_ROWS
 
 pytestmark = pytest.mark.integration
@@ -60,3 +62,17 @@ def test_a_page_of_appeals_is_read_in_order_not_sorted(
             sql.SQL("EXPLAIN ") + query, params).fetchall())
 
     assert "appeal_status_appeals_received" in plan and "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("status", [None, "delivered"], ids=["all", "delivered"])
+def test_a_page_of_a_campaigns_results_is_read_in_order_not_sorted(
+    database_url: str, status: str | None
+) -> None:
+    prepare_database(database_url)
+    with psycopg.connect(database_url) as conn:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
+            conn.execute(f"SET LOCAL {setting} = off")
+        plan = "\n".join(row[0] for row in conn.execute(
+            f"EXPLAIN {RESULTS}", (uuid.uuid4(), "7700000000", status, status, 50)).fetchall())
+
+    assert "notifications_campaign_account" in plan and "Sort" not in plan, plan
