@@ -83,11 +83,13 @@ class Troubles:
 async def connect(url: str, name: str = "ledger") -> Client:
     """A client that keeps reconnecting forever and logs (not prints) its troubles."""
     troubles = Troubles()
-    return await nats.connect(
+    client = await nats.connect(
         url, name=name, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
         error_cb=troubles.error, reconnected_cb=troubles.reconnected, allow_reconnect=True,
         connect_timeout=5,
     )
+    await troubles.reconnected()  # connected at last, after troubles if there were any
+    return client
 
 
 def stream_configs(subjects: Subjects, settings: Settings) -> list[StreamConfig]:
