@@ -24,7 +24,9 @@ async def run_workers(
     url: str, settings: Settings, workers: list[Worker], stop: threading.Event
 ) -> None:
     """Connect, make sure the streams exist, and run the workers until `stop` is set."""
-    client = await connect(url)
+    client = await _connected(url, stop)
+    if client is None:
+        return
     js = client.jetstream()
     await ensure_streams(js, Subjects.of(settings), settings)
     stopping = asyncio.Event()
@@ -37,6 +39,20 @@ async def run_workers(
     stopping.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     await client.drain()
+
+
+async def _connected(url: str, stop: threading.Event) -> Client | None:
+    """The client once connected; None if stopped first. The client retries an unreachable
+    server forever, and waiting for it held `ledger serve`'s shutdown until the thread's
+    join gave up (10 s) while NATS was down."""
+    connecting = asyncio.create_task(connect(url))
+    while not connecting.done():
+        if stop.is_set():
+            connecting.cancel()
+            await asyncio.gather(connecting, return_exceptions=True)
+            return None
+        await asyncio.wait({connecting}, timeout=0.2)
+    return connecting.result()
 
 
 def start_workers_thread(
