@@ -252,6 +252,13 @@ def wait_until_healthy(http: httpx.Client, process: subprocess.Popen[bytes], log
     pytest.fail(f"ledger serve not healthy after {STARTUP_SECONDS:.0f} s:\n{_tail(log)}")
 
 
+def kill_if_running(process: subprocess.Popen[bytes]) -> None:
+    """After a test that stopped the process itself (or failed before): make sure it is gone."""
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is not None:
         return

@@ -19,7 +19,7 @@ import pytest
 from psycopg import sql
 
 from adapters.embedded import create_database
-from tests.e2e.conftest import MASTER_KEY, STARTUP_SECONDS, STOP_SECONDS
+from tests.e2e.conftest import MASTER_KEY, STARTUP_SECONDS, STOP_SECONDS, kill_if_running
 
 pytestmark = pytest.mark.e2e
 
@@ -71,9 +71,7 @@ def test_a_part_runs_until_sigterm_and_stops_cleanly(
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=STOP_SECONDS)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        kill_if_running(process)
 
     assert code == 0
     assert said(log, "stopping", part)

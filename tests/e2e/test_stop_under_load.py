@@ -19,7 +19,13 @@ from psycopg import sql
 
 from adapters.embedded import create_database, free_port
 from api.auth import Role, TokenKeys
-from tests.e2e.conftest import MASTER_KEY, STOP_SECONDS, start_serve, wait_until_healthy
+from tests.e2e.conftest import (
+    MASTER_KEY,
+    STOP_SECONDS,
+    kill_if_running,
+    start_serve,
+    wait_until_healthy,
+)
 from tests.integration.audit_support import EVENTS_TABLE
 
 pytestmark = pytest.mark.e2e
@@ -104,9 +110,7 @@ def test_every_acknowledged_command_is_stored_after_a_sigterm(
         acknowledged = asyncio.run(run())
         code = process.wait(timeout=STOP_SECONDS)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        kill_if_running(process)
 
     assert code == 0
     assert FIRST_ANSWERS <= len(acknowledged) < REQUESTS  # stopped with work in flight
