@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -47,7 +48,15 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from api.app import create_app
 
+    host, port = args.host or settings.host, args.port or settings.port
+    try:
+        listener = listening_socket(host, port)
+    except OSError as error:  # before anything starts: nothing to stop, nothing half-served
+        print(f"ledger serve: cannot listen on {host}:{port}: {error.strerror or error}",
+              file=sys.stderr)
+        return 2
     with ExitStack() as stack:
+        stack.callback(listener.close)
         nats = nats_url(settings, stack)  # entered first, stopped last: workers drain first
         services = open_services(settings, stack)
         services.start_projections()
@@ -60,7 +69,6 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         services.start_nats(nats, settings, workers)
         keys = token_keys(settings)
         app = create_app(services, settings, keys)
-        host, port = args.host or settings.host, args.port or settings.port
         log.info("serving", extra={"url": f"http://{host}:{port}/graphql"})
         if not settings.secret_key:
             print(f"GraphQL: http://{host}:{port}/graphql  token: "
@@ -69,9 +77,23 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
         # so the process goes on to stop the threads and the embedded servers below.
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: None)
-        uvicorn.run(app, host=host, port=port, log_config=None)
+        uvicorn.Server(uvicorn.Config(app, log_config=None)).run(sockets=[listener])
         log.info("stopping")
     return 0
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """The API's socket, bound before the embedded servers and read models start: a port
+    already taken is refused at once, not after all of them came up and printed a URL."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+    except OSError:
+        listener.close()
+        raise
+    return listener
 
 
 def migrate(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,6 +10,9 @@ import os
 import secrets
 import shutil
 import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -137,3 +140,20 @@ def test_serve_on_the_embedded_servers_stores_publishes_stops_and_restarts(
     finally:
         second.interrupt()
     assert kept is not None and kept["accountNumber"] == account
+
+
+def test_serve_on_a_taken_port_says_so_before_starting_anything(data_dir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k not in CONFIGURED} | {
+            "LEDGER_DATA_DIR": str(data_dir / "data"), "LEDGER_MASTER_KEY": MASTER_KEY}
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+            env=env, capture_output=True, text=True, timeout=STOP_SECONDS * 3, check=False)
+
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"ledger serve: cannot listen on 127.0.0.1:{port}: Address already in use")
+    assert not (data_dir / "data" / "pg").exists()  # no embedded PostgreSQL was started
