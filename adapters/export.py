@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import IO, Any
@@ -22,6 +23,7 @@ from adapters.export_format import (
     Trailer,
     encoder,
 )
+from adapters.export_signing import ExportSigner
 from adapters.log_scan import scan
 from domain.chain import merkle_proof
 
@@ -31,9 +33,12 @@ def export(
     stream_id: UUID | None = None, start: datetime | None = None, end: datetime | None = None,
     progress: Callable[[int], object] | None = None,
     on_lines: Callable[[list[ExportedEvent]], object] | None = None,
+    signer: ExportSigner | None = None,
 ) -> Trailer:
-    """Write the events (of one stream, or all) stored from `start` to `end`, then the trailer;
-    `on_lines` sees each batch of lines (adapters/export_audit.py: whose events they are)."""
+    """Write the events (of one stream, or all) stored from `start` to `end`, the trailer,
+    and with a `signer` the signature line; `on_lines` sees each batch of lines
+    (adapters/export_audit.py: whose events they are)."""
+    written = _Digesting(out)
     with psycopg.connect(url) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         count, last = 0, 0
@@ -42,14 +47,27 @@ def export(
             if on_lines is not None:
                 on_lines(lines)
             for line in lines:
-                out.write(encoder.encode(line) + b"\n")
+                written.write(encoder.encode(line) + b"\n")
                 count, last = count + 1, line.position
             if progress is not None:
                 progress(len(batch))
         covered = _before_next(conn, table, stream_id, last)
         trailer = _trailer(conn, stream_id, covered, count, start is None and end is None)
-    out.write(encoder.encode(trailer) + b"\n")
+    written.write(encoder.encode(trailer) + b"\n")
+    if signer is not None:
+        written.write(encoder.encode(signer.sign(written.digest.digest())) + b"\n")
     return trailer
+
+
+class _Digesting:
+    """Writes through to the file, hashing every byte: what the signature line signs."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out, self.digest = out, hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.out.write(data)
 
 
 def _batches(

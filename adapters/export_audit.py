@@ -22,6 +22,7 @@ from psycopg import sql
 from adapters.bulk_access import account_numbers, fields_of, record_all
 from adapters.export import export
 from adapters.export_format import ExportedEvent, Trailer
+from adapters.export_signing import ExportSigner
 from adapters.personal_data import AccessRecorder, Reader
 
 SPOOL_IN_MEMORY = 32 * 2**20
@@ -44,11 +45,12 @@ class AuditedExport:
         self, url: str, table: sql.Composable, mapper: Mapper[UUID], out: IO[bytes],
         stream_id: UUID | None = None, start: datetime | None = None,
         end: datetime | None = None, progress: Callable[[int], object] | None = None,
+        signer: ExportSigner | None = None,
     ) -> Trailer:
         """Export into a spool, record the accounts in it, then copy it to `out`."""
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
             trailer = export(url, table, mapper, spool, stream_id, start, end, progress,
-                             on_lines=self._note)
+                             on_lines=self._note, signer=signer)
             numbers = account_numbers(url, table, mapper, self._topics)
             reads = {numbers[sid]: fields_of(topics)
                      for sid, topics in self._topics.items() if sid in numbers}

@@ -1,4 +1,5 @@
-"""The NDJSON export: one event a line with its hashes, then one trailer line with the proof.
+"""The NDJSON export: one event a line with its hashes, one trailer line with the proof, then
+(from `ledger export`) one line signing all of it.
 
 Hashes are hex; the stored state is base64 of the bytes exactly as stored (encrypted personal
 data stays encrypted), so the file alone recomputes every hash.
@@ -75,8 +76,25 @@ class Trailer(msgspec.Struct, frozen=True, kw_only=True):
     note: str | None = None
 
 
+class ExportSignature(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
+    """The line after the trailer: an Ed25519 signature over the SHA-256 of every byte before
+    it (adapters/export_signing.py)."""
+
+    signature: str
+    """base64; over "ledger export v1\n" and the 32 bytes of the digest."""
+    algorithm: str = "Ed25519"
+    public_key: str
+    """base64 of the 32-byte public key that checks it."""
+    key_id: str
+    sha256: str
+    """hex of the digest of the bytes before this line."""
+
+
 encoder = msgspec.json.Encoder()
 event_decoder = msgspec.json.Decoder(ExportedEvent)
 trailer_decoder = msgspec.json.Decoder(Trailer)
+signature_decoder = msgspec.json.Decoder(ExportSignature)
 TRAILER_START = b'{"checkpoint"'
 """How the trailer line begins (an event line begins with its stream id)."""
+SIGNATURE_START = b'{"signature"'
+"""How the signature line, the last of a signed export, begins."""

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, NamedTuple
 from uuid import UUID
 
 import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from adapters.chain_check import Break, ChainChecker, Row
 from adapters.checkpoint_check import check_anchor
-from adapters.export_format import TRAILER_START, Trailer, event_decoder, trailer_decoder
+from adapters.export_format import (
+    SIGNATURE_START,
+    TRAILER_START,
+    ExportSignature,
+    Trailer,
+    event_decoder,
+    signature_decoder,
+    trailer_decoder,
+)
+from adapters.export_signing import signature_problem
 from adapters.verify import Verdict
 from domain.chain import Head, merkle_root, root_of_proof
 from domain.checkpoint import CHECKPOINT_STREAM_ID
@@ -23,12 +34,15 @@ class ExportFileError(ValueError):
 
 
 def verify_file(
-    path: Path, root: str | None = None, progress: Callable[[int], object] | None = None
+    path: Path, root: str | None = None, progress: Callable[[int], object] | None = None,
+    public_keys: Sequence[Ed25519PublicKey] = (),
 ) -> Verdict:
-    """Recompute every chain in the file and check the checkpoint proof at its end.
+    """Recompute every chain in the file, check the checkpoint proof and the signature.
 
-    `root`: a checkpoint root the auditor holds from elsewhere (e.g. NATS) that must match."""
-    trailer = _trailer(path)
+    `root`: a checkpoint root the auditor holds from elsewhere (e.g. NATS) that must match;
+    `public_keys`: the ledger's keys the auditor holds, one of which must have signed it."""
+    tail = _tail(path)
+    trailer = tail.trailer
     checker = ChainChecker()
     claimed = _claimed(trailer)
     checker.wanted = {(h.stream_id.bytes, h.version) for h in claimed}
@@ -40,9 +54,10 @@ def verify_file(
         breaks.append(_cut_short(lines.last))
     elif trailer.checkpoint is not None and trailer.proof is not None:
         breaks += _check_proof(checker, trailer, claimed, lines.first, root)
+    breaks += _check_signature(path, tail, public_keys)
     anchors = [] if trailer is None or trailer.checkpoint is None else [trailer.checkpoint]
     return Verdict(events=checker.events, streams=len(checker.heads), pending=0,
-                   anchors=anchors, breaks=breaks)
+                   anchors=anchors, breaks=breaks, signature=_signed(tail, public_keys))
 
 
 class _Lines:
@@ -55,7 +70,7 @@ class _Lines:
 
     def __iter__(self) -> Iterator[Row]:
         for number, line in enumerate(self.lines, start=1):
-            if line.startswith(TRAILER_START):
+            if line.startswith((TRAILER_START, SIGNATURE_START)):
                 continue
             try:
                 event = event_decoder.decode(line)
@@ -73,19 +88,67 @@ class _Lines:
                    digest)
 
 
-def _trailer(path: Path) -> Trailer | None:
-    """The last line, if it is the trailer (a file cut short has none)."""
+class _Tail(NamedTuple):
+    """The file's trailer (None: cut short) and signature line (None: not signed)."""
+
+    trailer: Trailer | None
+    signature: ExportSignature | None
+    signed_bytes: int
+    """How many bytes the signature covers: the file up to its last line."""
+
+
+def _tail(path: Path) -> _Tail:
     with path.open("rb") as file:
         file.seek(0, os.SEEK_END)
         size = file.tell()
         file.seek(max(0, size - 64 * 1024 * 1024))  # the trailer of --all holds every head
-        last = file.read().rstrip(b"\n").rsplit(b"\n", 1)[-1]
-    if not last.startswith(TRAILER_START):
-        return None
+        data = file.read()
+    kept = data.rstrip(b"\n")
+    *_, before, last = [b"", b"", *kept.rsplit(b"\n", 2)]
+    signature = None
+    if last.startswith(SIGNATURE_START):
+        signature = _decoded(signature_decoder, last, "the last line is no signature line")
+        last = before
+    trailer = (_decoded(trailer_decoder, last, "the last line is no export trailer")
+               if last.startswith(TRAILER_START) else None)
+    signed = size - (len(data) - len(kept)) - len(kept.rsplit(b"\n", 1)[-1])
+    return _Tail(trailer, signature, signed)
+
+
+def _decoded(decoder: msgspec.json.Decoder[Any], line: bytes, what: str) -> Any:
     try:
-        return trailer_decoder.decode(last)
+        return decoder.decode(line)
     except msgspec.DecodeError as error:
-        raise ExportFileError(f"the last line is no export trailer: {error}") from None
+        raise ExportFileError(f"{what}: {error}") from None
+
+
+def _check_signature(path: Path, tail: _Tail,
+                     public_keys: Sequence[Ed25519PublicKey]) -> list[Break]:
+    """A signature that does not hold, or none where the auditor holds a key, is a break."""
+    if tail.signature is None:
+        return [_file_break("the file is not signed", "a signature line", None)] \
+            if public_keys else []
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        left = tail.signed_bytes
+        while left > 0 and (chunk := file.read(min(left, 2**20))):
+            digest.update(chunk)
+            left -= len(chunk)
+    problem = signature_problem(tail.signature, digest.digest(), list(public_keys))
+    return [] if problem is None else [_file_break(*problem)]
+
+
+def _file_break(problem: str, expected: str | None, found: str | None) -> Break:
+    return Break(stream_id=CHECKPOINT_STREAM_ID, version=0, position=None,
+                 problem=f"the last line (the signature): {problem}",
+                 expected=expected, found=found)
+
+
+def _signed(tail: _Tail, public_keys: Sequence[Ed25519PublicKey]) -> str:
+    if tail.signature is None:
+        return "not signed"
+    held = "a key you hold" if public_keys else "give --public-key to check it is the ledger's"
+    return f"signed with key {tail.signature.key_id} ({held})"
 
 
 def _claimed(trailer: Trailer | None) -> list[Head]:

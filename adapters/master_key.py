@@ -21,6 +21,7 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from adapters.key_file import key_file
 from adapters.settings import Settings
 
 KEY_FILE = "master.key"
@@ -103,21 +104,5 @@ def master_keys(settings: Settings) -> MasterKeys:
 
 
 def local_master_key(data_dir: Path) -> Path:
-    """The embedded default's master key file: made once (mode 0600), never replaced.
-
-    Made under a temporary name and linked into place, so two processes starting together
-    agree on one key."""
-    path = data_dir / KEY_FILE
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        draft = data_dir / f".{KEY_FILE}.{os.getpid()}"
-        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as file:
-            file.write(base64.b64encode(AESGCM.generate_key(256)).decode() + "\n")
-        try:
-            os.link(draft, path)
-        except FileExistsError:
-            pass  # another process made it first: theirs is the key
-        finally:
-            draft.unlink()
-    return path
+    """The embedded default's master key file (adapters/key_file.py)."""
+    return key_file(data_dir, KEY_FILE, lambda: base64.b64encode(AESGCM.generate_key(256)).decode())

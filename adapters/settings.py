@@ -78,6 +78,10 @@ class Settings:
     master_keys_previous: tuple[str, ...] = ()
     """LEDGER_MASTER_KEY_PREVIOUS: comma-separated earlier master keys, still accepted to unwrap
     during a rotation until `ledger keys rewrap` has moved every key under the current one."""
+    export_signing_key: str | None = None
+    """LEDGER_EXPORT_SIGNING_KEY: base64 of a 32-byte Ed25519 private key; signs every
+    `ledger export`. Unset means a key file made once in the data dir (mode 0600);
+    `ledger keys public` prints its public key for auditors (docs/auditing.md)."""
     max_query_depth: int = 10
     """LEDGER_MAX_QUERY_DEPTH: deepest selection nesting a GraphQL operation may have
     (default 10)."""
@@ -240,6 +244,7 @@ def load_settings() -> Settings:
         pd_key_cache_seconds=_float("PD_KEY_CACHE_SECONDS", "5"),
         pd_audit_timeout_seconds=_float("PD_AUDIT_TIMEOUT_SECONDS", "5"),
         master_key=_env("MASTER_KEY"),
+        export_signing_key=_env("EXPORT_SIGNING_KEY"),
         master_keys_previous=tuple(k for k in (_env("MASTER_KEY_PREVIOUS", "") or "").split(",")
                                    if k.strip()),
         max_query_depth=_int("MAX_QUERY_DEPTH", "10"),

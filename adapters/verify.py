@@ -32,6 +32,8 @@ class Verdict(msgspec.Struct, kw_only=True, rename="camel"):
     """Events stored after the chain follower's position: not chained yet, not a fault."""
     anchors: list[Anchor]
     breaks: list[Break]
+    signature: str | None = None
+    """An export's signature, in words (adapters/export_verify.py); None for the database."""
 
     @property
     def intact(self) -> bool:
@@ -42,6 +44,8 @@ class Verdict(msgspec.Struct, kw_only=True, rename="camel"):
         """For a person: intact, or the first broken link and (some of) the others."""
         held = "; ".join(f"checkpoint ({a.source}) of position {a.position}, root {a.root}"
                          for a in self.anchors) or "no checkpoint yet"
+        if self.signature is not None:
+            held += f"; {self.signature}"
         counts = f"{self.events} events in {self.streams} streams"
         if self.pending:
             counts += f", {self.pending} not chained yet"

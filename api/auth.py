@@ -10,6 +10,7 @@ from pathlib import Path
 
 import jwt
 
+from adapters.key_file import key_file
 from domain.errors import ForbiddenError
 from domain.values import Channel
 
@@ -146,9 +147,4 @@ class TokenKeys:
 
 def local_secret(data_dir: Path) -> str:
     """The embedded default's signing key: made once, kept in the data dir (mode 0600)."""
-    path = data_dir / "secret.key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return key_file(data_dir, "secret.key", lambda: secrets.token_urlsafe(48)).read_text().strip()

@@ -22,6 +22,7 @@ from adapters.bootstrap import (
 from adapters.bulk_rebuild import BulkRebuild
 from adapters.channels.consumer import ingest_workers
 from adapters.channels.registry import CHANNELS
+from adapters.export_signing import SigningKeyError
 from adapters.master_key import MasterKeyError
 from adapters.notify.service import notify_workers, start_notify_threads
 from adapters.settings import Settings, SettingsError, get_settings
@@ -230,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     run: Callable[[argparse.Namespace, Settings], int] = args.run
     try:
         return run(args, settings)
-    except MasterKeyError as error:  # a wrong or missing master key: say which, no traceback
+    except (MasterKeyError, SigningKeyError) as error:  # a malformed key: say which
         print(f"ledger {args.command}: {error}", file=sys.stderr)
         return 2
     except psycopg.OperationalError as error:  # e.g. LEDGER_DATABASE_URL names no server

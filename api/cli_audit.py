@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from tqdm import tqdm
 
 from adapters.bootstrap import (
@@ -21,6 +22,7 @@ from adapters.bootstrap import (
 )
 from adapters.checkpoint_check import Anchor
 from adapters.export_audit import AccessNotRecordedError, AuditedExport
+from adapters.export_signing import SigningKeyError, export_signer, key_id, public_key
 from adapters.export_verify import ExportFileError, verify_file
 from adapters.log_scan import events_table
 from adapters.nats.checkpoints import published_anchor
@@ -70,6 +72,14 @@ def purpose_argument(text: str) -> str:
         raise argparse.ArgumentTypeError(error.message) from None
 
 
+def public_key_argument(text: str) -> Ed25519PublicKey:
+    """An export signing key's public half, in base64."""
+    try:
+        return public_key(text, "the key")
+    except SigningKeyError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def replay(args: argparse.Namespace, settings: Settings) -> int:
     """Print the account's state as of a store time or version (appeals, SLA timers, contacts
     and consents, notifications), and the events behind it."""
@@ -108,9 +118,11 @@ def export_events(args: argparse.Namespace, settings: Settings) -> int:
             print(f"ledger export: {error.message}", file=sys.stderr)
             return 2
         ledger, audited = services.ledger, AuditedExport(services.audit, cli_reader(args.purpose))
+        signer = export_signer(settings)
         try:  # the accounts are recorded before anything is written
             trailer = audited.run(services.url, events_table(ledger), ledger.mapper,
-                                  sys.stdout.buffer, stream_id, args.start, args.end, bar.update)
+                                  sys.stdout.buffer, stream_id, args.start, args.end, bar.update,
+                                  signer)
         except AccessNotRecordedError as error:
             print(f"ledger export: the access could not be recorded, nothing exported: {error}",
                   file=sys.stderr)
@@ -118,7 +130,8 @@ def export_events(args: argparse.Namespace, settings: Settings) -> int:
     covered = trailer.checkpoint
     print(f"exported {trailer.events} events of {audited.recorded} accounts (access recorded); " + (
         f"proof against the checkpoint of position {covered.position}, root {covered.root}"
-        if covered else trailer.note or "no checkpoint"), file=sys.stderr)
+        if covered else trailer.note or "no checkpoint")
+        + f"; signed with key {key_id(signer.public)}", file=sys.stderr)
     return 0
 
 
@@ -127,7 +140,7 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
     with tqdm(unit="event", desc="verify", file=sys.stderr) as bar:
         if args.file is not None:
             try:
-                verdict = verify_file(args.file, args.root, bar.update)
+                verdict = verify_file(args.file, args.root, bar.update, args.public_keys)
             except (OSError, ExportFileError) as error:
                 reason = error.strerror if isinstance(error, OSError) else error
                 print(f"ledger verify: {args.file}: {reason}", file=sys.stderr)
@@ -194,6 +207,10 @@ def add_audit_commands(
     p.add_argument("account", nargs="?", type=account_argument)
     p.add_argument("--file", type=Path, help="an export to check without a database")
     p.add_argument("--root", help="a checkpoint root (hex) held from elsewhere")
+    p.add_argument("--public-key", dest="public_keys", action="append", default=[],
+                   type=public_key_argument, metavar="KEY",
+                   help="with --file: the ledger's export signing key (base64, as `ledger keys"
+                   " public` prints it); the file must be signed with it (repeatable)")
     p.add_argument("--nats", action="store_true", help="also hold the log against the last "
                    "checkpoint published on NATS")
     p.set_defaults(run=verify)

@@ -1,4 +1,5 @@
-"""`ledger keys rewrap`: move every personal-data key under the current master key."""
+"""`ledger keys rewrap`: move every personal-data key under the current master key;
+`ledger keys public`: the key auditors check exports with."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from contextlib import ExitStack
 from tqdm import tqdm
 
 from adapters.bootstrap import database_url, prepare_database
+from adapters.export_signing import export_signer, key_id, public_text
 from adapters.master_key import MasterKeyError, master_keys
 from adapters.pd_key_rotation import rewrap, stale_keys
 from adapters.settings import Settings
@@ -37,9 +39,20 @@ def rewrap_keys(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def print_public_key(args: argparse.Namespace, settings: Settings) -> int:
+    """The public key exports are signed with, for auditors (`verify --file --public-key`)."""
+    signer = export_signer(settings)
+    print(public_text(signer.public))
+    print(f"export signing key {key_id(signer.public)}: give auditors the line above",
+          file=sys.stderr)
+    return 0
+
+
 def add_keys_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """`ledger keys rewrap`."""
+    """`ledger keys rewrap|public`."""
     p = sub.add_parser("keys", help="personal-data keys and their master key")
     actions = p.add_subparsers(dest="action", required=True)
     actions.add_parser("rewrap", help="wrap every data key with the current master key "
                        "(after LEDGER_MASTER_KEY changed)").set_defaults(run=rewrap_keys)
+    actions.add_parser("public", help="print the public key `ledger export` signs with, for "
+                       "auditors").set_defaults(run=print_public_key)

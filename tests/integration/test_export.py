@@ -4,6 +4,7 @@ tampering with the file is found at its stream and version."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import subprocess
 import sys
@@ -14,8 +15,13 @@ from typing import Any
 
 import msgspec
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 
 from adapters.export import export
+from adapters.export_signing import ExportSigner, key_id, public_text
 from adapters.export_verify import verify_file
 from adapters.log_scan import events_table
 from domain.identity import account_stream_id
@@ -30,6 +36,10 @@ from tests.integration.audit_support import (
 
 pytestmark = pytest.mark.integration
 
+SIGNING_KEY = bytes(range(32))
+SIGNER = ExportSigner(Ed25519PrivateKey.from_private_bytes(SIGNING_KEY))
+PUBLIC_KEY = public_text(SIGNER.public)
+
 
 class Exports:
     """Files exported from a database that no longer exists."""
@@ -40,6 +50,7 @@ class Exports:
         self.one = folder / "one.ndjson"
         self.since = folder / "since.ndjson"
         self.by_cli = folder / "cli.ndjson"
+        self.signed = folder / "signed.ndjson"
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +68,8 @@ def exports(pg_server_url: str, run_id: str,
                           (made.since, {"stream_id": stream, "start": moments[2]})):
             with path.open("wb") as out:
                 export(url, table, mapper, out, **cut)
+        with made.signed.open("wb") as out:
+            export(url, table, mapper, out, stream_id=stream, signer=SIGNER)
         made.by_cli.write_bytes(_cli(["export", accounts[0]], url).stdout)
     drop_database(pg_server_url, name)
     yield made
@@ -66,6 +79,7 @@ def _cli(args: list[str], url: str | None = None) -> subprocess.CompletedProcess
     env = {k: v for k, v in os.environ.items()  # the master key the services here use, too
            if not k.startswith("LEDGER_") or k == "LEDGER_MASTER_KEY"}
     env["LEDGER_DATABASE_URL"] = url or "postgresql://nobody@127.0.0.1:1/gone"
+    env["LEDGER_EXPORT_SIGNING_KEY"] = base64.b64encode(SIGNING_KEY).decode()
     return subprocess.run([sys.executable, "-m", "api.cli", *args], env=env,
                           capture_output=True, check=False)
 
@@ -103,10 +117,11 @@ class TestExportVerifiedAlone:
         broken = rewrite(exports.by_cli, tmp_path / "b.ndjson",
                          lambda ls: [*ls[:2], with_byte_changed(ls[2]), *ls[3:]])
 
-        good, bad = _cli(["verify", "--file", str(exports.by_cli)]), _cli(
-            ["verify", "--file", str(broken)])
+        good = _cli(["verify", "--file", str(exports.by_cli), "--public-key", PUBLIC_KEY])
+        bad = _cli(["verify", "--file", str(broken)])
 
         assert good.returncode == 0 and good.stdout.startswith(b"intact"), good.stderr
+        assert f"signed with key {key_id(SIGNER.public)} (a key you hold)".encode() in good.stdout
         assert bad.returncode == 1 and b"first broken link" in bad.stdout
 
     def test_a_changed_byte_is_found_at_its_line(self, exports: Exports, tmp_path: Path) -> None:
@@ -164,3 +179,64 @@ class TestExportVerifiedAlone:
 
         assert verdict.breaks[0].problem == "the file's checkpoint is not the one you hold"
 
+
+
+def signature_breaks(path: Path, *held: Ed25519PublicKey) -> list[str]:
+    return [b.problem for b in verify_file(path, public_keys=held).breaks
+            if b.problem.startswith("the last line")]
+
+
+class TestSignedExport:
+    def test_a_signed_export_holds_for_the_key_that_signed_it(self, exports: Exports) -> None:
+        verdict = verify_file(exports.signed, public_keys=[SIGNER.public])
+
+        assert verdict.intact, verdict.breaks
+        assert verdict.events == 7
+        assert verdict.signature == f"signed with key {key_id(SIGNER.public)} (a key you hold)"
+
+    def test_a_change_after_signing_breaks_the_signature_too(
+        self, exports: Exports, tmp_path: Path
+    ) -> None:
+        changed = rewrite(exports.signed, tmp_path / "c.ndjson",
+                          lambda ls: [*ls[:2], with_byte_changed(ls[2]), *ls[3:]])
+
+        breaks = verify_file(changed, public_keys=[SIGNER.public]).breaks
+
+        assert breaks[0].problem == "event changed"  # located by the chain first
+        assert breaks[-1].problem == ("the last line (the signature): the file was changed"
+                                      " after it was signed")
+
+    def test_a_consistent_file_signed_by_another_key_is_refused(
+        self, exports: Exports, tmp_path: Path
+    ) -> None:
+        forger = ExportSigner(Ed25519PrivateKey.generate())
+        unsigned = exports.one.read_bytes()
+        forged = tmp_path / "forged.ndjson"
+        forged.write_bytes(unsigned + msgspec.json.encode(
+            forger.sign(hashlib.sha256(unsigned).digest())) + b"\n")
+
+        assert verify_file(forged).intact  # consistent, and signed by the key it names...
+        assert signature_breaks(forged, SIGNER.public) == [  # ...which is not the ledger's
+            "the last line (the signature): signed with a key other than the ones you hold"]
+
+    def test_a_signature_removed_is_refused_when_a_key_is_held(
+        self, exports: Exports, tmp_path: Path
+    ) -> None:
+        stripped = rewrite(exports.signed, tmp_path / "u.ndjson", lambda ls: ls[:-1])
+
+        assert verify_file(stripped).signature == "not signed"
+        assert signature_breaks(stripped, SIGNER.public) == [
+            "the last line (the signature): the file is not signed"]
+
+    def test_a_signature_made_over_other_bytes_is_refused(
+        self, exports: Exports, tmp_path: Path
+    ) -> None:
+        def resigned(lines: list[bytes]) -> list[bytes]:
+            line = msgspec.json.decode(lines[-1])
+            line["signature"] = SIGNER.sign(hashlib.sha256(b"other").digest()).signature
+            return [*lines[:-1], msgspec.json.encode(line)]
+
+        bad = rewrite(exports.signed, tmp_path / "r.ndjson", resigned)
+
+        assert signature_breaks(bad) == [
+            "the last line (the signature): the signature does not match the key it names"]
