@@ -48,11 +48,20 @@ async def _connected(url: str, stop: threading.Event) -> Client | None:
     connecting = asyncio.create_task(connect(url))
     while not connecting.done():
         if stop.is_set():
-            connecting.cancel()
-            await asyncio.gather(connecting, return_exceptions=True)
+            await cancel_until_done(connecting)
             return None
         await asyncio.wait({connecting}, timeout=0.2)
     return connecting.result()
+
+
+async def cancel_until_done(task: asyncio.Task[Any]) -> None:
+    """Cancel until the task ends: the client's connect loop can swallow a cancellation and
+    go on retrying (under CPU load one stop in three hung so, waiting for it forever)."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=0.05)
+    if not task.cancelled() and task.exception() is None:
+        await task.result().close()  # connected just as it was stopped
 
 
 def start_workers_thread(
