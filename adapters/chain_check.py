@@ -28,11 +28,14 @@ class Break(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """What the chain (or the checkpoint) recorded."""
     found: str | None = None
     """What the events recompute to now."""
+    line: str | None = None
+    """A line of an export file, for what is wrong with the file rather than a stream (its
+    signature); the stream is then the checkpoints' stream."""
 
     def describe(self) -> str:
         """One line for a person: where, what, expected and found."""
-        where = f"stream {self.stream_id} version {self.version}"
-        if self.position is not None:
+        where = self.line or f"stream {self.stream_id} version {self.version}"
+        if self.position is not None and self.line is None:
             where += f" (position {self.position})"
         return (f"{where}: {self.problem}; expected {self.expected or '-'}, "
                 f"found {self.found or '-'}")

@@ -23,7 +23,7 @@ from adapters.export_format import (
     signature_decoder,
     trailer_decoder,
 )
-from adapters.export_signing import signature_problem
+from adapters.export_signing import key_id, signature_problem
 from adapters.verify import Verdict
 from domain.chain import Head, merkle_root, root_of_proof
 from domain.checkpoint import CHECKPOINT_STREAM_ID
@@ -139,15 +139,19 @@ def _check_signature(path: Path, tail: _Tail,
 
 
 def _file_break(problem: str, expected: str | None, found: str | None) -> Break:
-    return Break(stream_id=CHECKPOINT_STREAM_ID, version=0, position=None,
-                 problem=f"the last line (the signature): {problem}",
-                 expected=expected, found=found)
+    return Break(stream_id=CHECKPOINT_STREAM_ID, version=0, position=None, problem=problem,
+                 expected=expected, found=found, line="the last line (the signature)")
 
 
 def _signed(tail: _Tail, public_keys: Sequence[Ed25519PublicKey]) -> str:
     if tail.signature is None:
         return "not signed"
-    held = "a key you hold" if public_keys else "give --public-key to check it is the ledger's"
+    if not public_keys:
+        held = "give --public-key to check it is the ledger's"
+    elif tail.signature.key_id in {key_id(k) for k in public_keys}:
+        held = "a key you hold"
+    else:
+        held = "not a key you hold"
     return f"signed with key {tail.signature.key_id} ({held})"
 
 

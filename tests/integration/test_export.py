@@ -182,8 +182,8 @@ class TestExportVerifiedAlone:
 
 
 def signature_breaks(path: Path, *held: Ed25519PublicKey) -> list[str]:
-    return [b.problem for b in verify_file(path, public_keys=held).breaks
-            if b.problem.startswith("the last line")]
+    return [f"{b.line}: {b.problem}" for b in verify_file(path, public_keys=held).breaks
+            if b.line is not None]
 
 
 class TestSignedExport:
@@ -203,8 +203,8 @@ class TestSignedExport:
         breaks = verify_file(changed, public_keys=[SIGNER.public]).breaks
 
         assert breaks[0].problem == "event changed"  # located by the chain first
-        assert breaks[-1].problem == ("the last line (the signature): the file was changed"
-                                      " after it was signed")
+        assert breaks[-1].describe().startswith(
+            "the last line (the signature): the file was changed after it was signed;")
 
     def test_a_consistent_file_signed_by_another_key_is_refused(
         self, exports: Exports, tmp_path: Path
@@ -218,6 +218,8 @@ class TestSignedExport:
         assert verify_file(forged).intact  # consistent, and signed by the key it names...
         assert signature_breaks(forged, SIGNER.public) == [  # ...which is not the ledger's
             "the last line (the signature): signed with a key other than the ones you hold"]
+        assert verify_file(forged, public_keys=[SIGNER.public]).signature == (
+            f"signed with key {key_id(forger.public)} (not a key you hold)")
 
     def test_a_signature_removed_is_refused_when_a_key_is_held(
         self, exports: Exports, tmp_path: Path
