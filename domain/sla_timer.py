@@ -109,8 +109,10 @@ class Timer:
         if self.unit == TermUnit.WORKING_DAYS:
             days = math.ceil(calendar.working_days_between(since, until))
             self.due_date = _add_working(calendar, self.due_date, days)
-        elif self.unit == TermUnit.CALENDAR_DAYS:
+        elif self.unit == TermUnit.CALENDAR_DAYS:  # and off a day off, as the term first was
             self.due_date += timedelta(days=math.ceil(paused / timedelta(days=1)))
+            if not calendar.is_working_day(self.due_date):
+                self.due_date = calendar.next_working_day(self.due_date)
         else:
             self.due_at += paused
             self.due_date = calendar.local_date(self.due_at)

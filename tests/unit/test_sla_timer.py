@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -183,6 +184,17 @@ class TestPause:
 
         assert timer.due_date == date(2026, 2, 27)
         assert timer.paused_seconds == 24 * 3600
+
+    def test_a_calendar_term_moved_by_a_pause_still_ends_on_a_working_day(self) -> None:
+        rule = msgspec.structs.replace(PAUSING, id="written.answer", term=30,
+                                       unit=TermUnit.CALENDAR_DAYS)
+        timer = start("", rule=rule)  # due Mon 2026-03-23 (the 22nd is a Sunday)
+        timer.pause(moscow(2026, 3, 2, 10))
+
+        timer.resume(moscow(2026, 3, 7, 9), CALENDAR)  # five days (rounded up) paused
+
+        assert timer.due_date == date(2026, 3, 30)  # Sat 03-28 is a day off: the next Monday
+        assert timer.due_at == moscow(2026, 3, 31)
 
     def test_paused_time_is_kept_when_the_timer_is_then_met(self) -> None:
         timer = start("", rule=PAUSING)
