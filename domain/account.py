@@ -140,6 +140,7 @@ class Account(Aggregate):
             return UUID(existing)
         interaction_id = uuid5(self.id, f"interaction:{self.version}")
         self._check_callback(fields.setdefault("callback_at", None), fields["occurred_at"])
+        self._check_end(fields.setdefault("ended_at", None), fields["occurred_at"])
         self._interaction_recorded(interaction_id=interaction_id, **fields)
         return interaction_id
 
@@ -157,6 +158,7 @@ class Account(Aggregate):
         meter_reading: MeterReading | None,
         recorded_by: str,
         callback_at: datetime | None,
+        ended_at: datetime | None,
     ) -> None:
         self._remember_reference("interaction", channel, external_id, str(interaction_id))
 
@@ -165,6 +167,12 @@ class Account(Aggregate):
         """A call back is agreed for a later moment than the contact itself (8.2.3)."""
         if callback_at is not None and callback_at <= occurred_at:
             raise ValidationError("callbackAt must be later than occurredAt", "callbackAt")
+
+    @staticmethod
+    def _check_end(ended_at: datetime | None, occurred_at: datetime) -> None:
+        """A contact ends when or after it begins."""
+        if ended_at is not None and ended_at < occurred_at:
+            raise ValidationError("endedAt must not be earlier than occurredAt", "endedAt")
 
     def known_reference(
         self, kind: Reference, channel: Channel, external_id: str | None

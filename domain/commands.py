@@ -49,6 +49,8 @@ class RecordInteraction(AccountCommand, frozen=True, kw_only=True):
     external_id: ExternalId | None = None
     meter_reading: MeterReading | None = None
     callback_at: Instant | None = None
+    ended_at: Instant | None = None
+    """When a contact that lasted ended (a call): the survey's 24 hours run from it."""
 
 
 class RegisterAppeal(AccountCommand, frozen=True, kw_only=True):

@@ -50,7 +50,7 @@ def record_interaction(ledger: Ledger, account: Account, request: Request) -> De
         channel=cmd.channel, direction=cmd.direction, occurred_at=cmd.occurred_at,
         summary=cmd.summary, operator=cmd.operator, external_id=cmd.external_id,
         meter_reading=cmd.meter_reading, recorded_by=request.actor,
-        callback_at=cmd.callback_at,
+        callback_at=cmd.callback_at, ended_at=cmd.ended_at,
     )
     return Decision(
         account.id, account.number, interaction_id=interaction_id, duplicate=known is not None

@@ -50,15 +50,29 @@ class InteractionRecorded(Aggregate.Event):
     recorded_by: str
     callback_at: datetime | None
     """The moment agreed with the client for a call back or an answer (8.2.3), if any."""
+    ended_at: datetime | None
+    """When a contact that lasted ended (a call); None: it ended as it began. Timers the
+    contact starts, such as the survey's 24 hours (6.1.6), run from its end."""
     personal_fields: ClassVar[tuple[str, ...]] = ("summary",)
     """Stored encrypted with the account's data key (domain/personal_data.py)."""
 
-    class_version = 2
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """Contacts stored before agreed call backs were recorded agreed none."""
         state["callback_at"] = None
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Contacts stored before their end was recorded are taken to have ended as they
+        began (as their timers were started then)."""
+        state["ended_at"] = None
+
+    @property
+    def ended(self) -> datetime:
+        """The end of the contact: what the timers it starts count from."""
+        return self.ended_at or self.occurred_at
 
 
 class AppealRegistered(Aggregate.Event):

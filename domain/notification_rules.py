@@ -68,7 +68,7 @@ def survey_after_contact(
 ) -> list[RequestNotification]:
     """After a contact through the contact centre, an office or the online office (6.1.6)."""
     if event.direction is not Direction.INBOUND or not _survey_due(
-            book, "InteractionRecorded", event.channel, event.occurred_at, now):
+            book, "InteractionRecorded", event.channel, event.ended, now):
         return []
     trigger = Trigger(rule=SURVEY, ref=f"interaction:{event.interaction_id}",
                       interaction_id=event.interaction_id)

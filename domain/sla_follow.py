@@ -123,7 +123,8 @@ class TimerFollower:
             starts.append((CALLBACK_AGREED, event.callback_at))
         for start, agreed_at in starts:
             for rule in self.policy.rules_for(start, channel):
-                timer = self._new(str(event.interaction_id), rule, event, at, agreed_at)
+                timer = self._new(str(event.interaction_id), rule, event, event.ended,
+                                  agreed_at)
                 self._add(Followed(timer, channel, interaction_id=event.interaction_id))
 
     def _stopped_elsewhere(self, name: str, event: Any) -> None:

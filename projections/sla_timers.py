@@ -131,7 +131,8 @@ class SlaTimersProjection:
             starts.append((CALLBACK_AGREED, event.callback_at))
         for name, agreed_at in starts:
             for rule in self.policy.rules_for(name, channel):
-                timer = self._timer(str(event.interaction_id), rule, logged, at, agreed_at)
+                timer = self._timer(str(event.interaction_id), rule, logged, event.ended,
+                                    agreed_at)
                 store.insert(timer, subject, logged.position)
 
     def _marked(self, store: TimerRows, logged: LoggedEvent) -> None:

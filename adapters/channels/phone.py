@@ -54,8 +54,8 @@ class _EndedCall(ChannelMessage, frozen=True, kw_only=True):
         summary = f"{_CALL[self.direction]}, {duration(self.started_at, self.ended_at)}: " \
             f"{self.topic}"
         return {"channel": Channel.PHONE, "direction": self.direction,
-                "occurred_at": self.started_at, "summary": summary, "operator": self.operator,
-                "external_id": self.external_id}
+                "occurred_at": self.started_at, "ended_at": self.ended_at, "summary": summary,
+                "operator": self.operator, "external_id": self.external_id}
 
 
 class CallEnded(_EndedCall, frozen=True, kw_only=True, tag="call_ended"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -146,6 +147,21 @@ class TestBadInput:
         assert refused.error["extensions"]["field"].startswith("input.meterReading")
         assert ledger.head() == head
         assert ledger.timeline(account) == []
+
+    def test_a_contact_ending_before_it_began_is_refused(self, ledger: LedgerClient) -> None:
+        account, head, began = account_number(), ledger.head(), instant()
+        values = {
+            "accountNumber": account, "channel": "PHONE", "direction": "INBOUND",
+            "occurredAt": began.isoformat(), "summary": "Звонок",
+            "endedAt": (began - timedelta(minutes=1)).isoformat(),
+        }
+
+        refused = ledger.gql(RECORD_INTERACTION, {"input": values})
+
+        assert refused.code == "VALIDATION"
+        assert refused.error["message"] == "endedAt must not be earlier than occurredAt"
+        assert refused.error["extensions"]["field"] == "input.endedAt"
+        assert ledger.head() == head
 
     def test_a_malformed_appeal_number_is_refused(self, ledger: LedgerClient) -> None:
         head = ledger.head()

@@ -73,6 +73,18 @@ class TestUnidentifiedContacts:
         assert all(e["summary"] == "***" for e in shown if e["eventType"] ==
                    "InteractionRecorded")  # personal data: masked without a purpose
 
+    def test_a_call_s_end_is_recorded_with_it(self, ledger: LedgerClient) -> None:
+        answer = ledger.gql(RECORD, {"input": {
+            "contact": {"phone": phone()}, "channel": "PHONE", "direction": "INBOUND",
+            "occurredAt": "2026-03-02T10:00:00+03:00", "endedAt": "2026-03-02T10:07:30+03:00",
+            "summary": "Спрашивал о тарифах"}})
+        ref = answer.data["recordUnidentifiedInteraction"]["contactRef"]
+
+        (call,) = [e for e in entries(ledger, ref, purpose=None)
+                   if e["eventType"] == "InteractionRecorded"]
+
+        assert call["details"]["endedAt"] == "2026-03-02T10:07:30+03:00"
+
     def test_a_repeated_external_id_is_stored_once(self, ledger: LedgerClient) -> None:
         contact = {"email": f"Caller{secrets.token_hex(4)}@Example.org"}
         first = record(ledger, contact, external_id="call-1")

@@ -15,6 +15,8 @@ from adapters.clock import SlaClock
 from adapters.follower import LogFollower
 from adapters.projector import Projector, position_of
 from domain import commands as c
+from domain.identity import account_stream_id
+from domain.replay import replay_until
 from domain.sla import DEFAULT_POLICY, SlaPolicy, load_policy
 from domain.sla_timer import TimerState
 from domain.values import AppealStatus, AppealType, Channel, Direction, WithoutConsiderationReason
@@ -163,6 +165,20 @@ class TestContacts:
         assert [(v.timer.kind, v.timer.due_at) for v in found] == [
             ("survey.send", THURSDAY + timedelta(hours=24))]
         assert found[0].appeal_number is None and found[0].interaction_id is not None
+
+    def test_a_call_s_survey_runs_from_its_end_live_and_as_of(self, services: Services) -> None:
+        account, ended = new_account(), THURSDAY + timedelta(minutes=45)
+        act(services, contact(account, THURSDAY, ended_at=ended))
+        catch_up(services)
+
+        (live,) = contact_timers(services, account)
+        events = services.ledger.repository.event_store.get(account_stream_id(account))
+        replayed = replay_until(events)
+
+        assert (live.timer.started_at, live.timer.due_at) == (ended, ended + timedelta(hours=24))
+        assert replayed is not None
+        assert [(t.kind, t.started_at, t.due_at) for t in replayed.timers] == [
+            ("survey.send", ended, ended + timedelta(hours=24))]
 
     def test_an_agreed_call_back_is_met_by_a_later_call_out(self, services: Services) -> None:
         account, agreed = new_account(), THURSDAY + timedelta(hours=3)

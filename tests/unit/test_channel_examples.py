@@ -103,6 +103,7 @@ class TestPhone:
         assert isinstance(command, c.RecordInteraction)
         assert (command.channel, command.direction) == (Channel.PHONE, Direction.INBOUND)
         assert command.occurred_at == datetime(2026, 3, 2, 10, 1, 12, tzinfo=MSK)
+        assert command.ended_at == datetime(2026, 3, 2, 10, 5, 17, tzinfo=MSK)  # survey from it
         assert command.summary == "Входящий звонок, 4 мин 05 с: Сроки оплаты счёта"
         assert command.operator == "Сидоров К.В."
         assert command.external_id == "pbx-call-88120-ended"

@@ -77,6 +77,19 @@ class TestSurvey:
 
         assert found == []
 
+    def test_a_call_s_24_hours_run_from_its_end(self) -> None:
+        account = Account(number=ACCOUNT, kind=AccountKind.INDIVIDUAL)
+        account.record_interaction(
+            channel=Channel.PHONE, direction=Direction.INBOUND, occurred_at=ENDED,
+            ended_at=ENDED + timedelta(hours=1), summary="Долгий звонок", operator="ivanova",
+            external_id="call-78", meter_reading=None, recorded_by="phone")
+        event = account.collect_events()[-1]
+        an_hour_past_the_start = ENDED + timedelta(hours=24, minutes=30)
+
+        found = owed(BOOK, "InteractionRecorded", event, ACCOUNT, an_hour_past_the_start)
+
+        assert [r.kind for r in found] == [K.SURVEY]
+
     def test_a_policy_without_the_survey_timer_owes_none(self) -> None:
         policy = SlaPolicy(version="no-survey", rules=tuple(
             r for r in DEFAULT_POLICY.rules if r.id != "survey.send"))

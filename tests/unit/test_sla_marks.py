@@ -230,6 +230,18 @@ class TestAgreedCallback:
 
         assert refused.value.field == "callbackAt"
 
+    def test_a_contact_cannot_end_before_it_began(self, ledger: Ledger) -> None:
+        command = c.RecordInteraction(
+            account_number=ACCOUNT, channel=Channel.PHONE, direction=Direction.INBOUND,
+            occurred_at=RECEIVED, summary="Звонок", ended_at=RECEIVED - timedelta(seconds=1))
+
+        with pytest.raises(ValidationError) as refused:
+            ledger.execute(command, "op", NOW)
+
+        assert (refused.value.field, refused.value.message) == (
+            "endedAt", "endedAt must not be earlier than occurredAt")
+        assert ledger.account(ACCOUNT) is None  # nothing stored
+
     def test_contacts_stored_before_call_backs_read_as_agreed_none(self) -> None:
         state = {"interaction_id": str(uuid4()), "channel": "phone", "direction": "inbound",
                  "occurred_at": RECEIVED.isoformat(), "summary": "Звонок", "operator": None,

@@ -225,6 +225,24 @@ class TestUpcasting:
         assert event.callback_at is None
         assert event.interaction_id == UUID("7a0c5f3e-1d2b-5c4a-9e8f-0a1b2c3d4e5f")
         assert event.channel is Channel.PHONE
+        assert event.ended_at is None and event.ended == event.occurred_at
+
+    def test_contact_stored_before_its_end_was_recorded_ended_as_it_began(self) -> None:
+        old = stored(  # the second version: a call back, no end
+            get_topic(Account.InteractionRecorded),
+            b'{"timestamp":"2026-01-12T07:00:00Z","interaction_id":'
+            b'"7a0c5f3e-1d2b-5c4a-9e8f-0a1b2c3d4e5f","channel":"phone","direction":"inbound",'
+            b'"occurred_at":"2026-01-12T10:00:00+03:00","summary":"call","operator":null,'
+            b'"external_id":null,"meter_reading":null,"recorded_by":"op",'
+            b'"callback_at":"2026-01-12T15:00:00+03:00","class_version":2}',
+        )
+
+        event = MsgspecMapper().to_domain_event(old)
+
+        assert isinstance(event, Account.InteractionRecorded)
+        assert event.callback_at == datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
+        assert event.ended_at is None
+        assert event.ended == datetime(2026, 1, 12, 7, 0, tzinfo=UTC)
 
     def test_current_version_round_trips_with_its_version_stored(self) -> None:
         fields: dict[str, Any] = {

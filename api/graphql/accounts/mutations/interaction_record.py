@@ -35,6 +35,9 @@ class RecordInteractionInput:
     callback_at: datetime | None = strawberry.field(
         default=None, description="The moment agreed with the client for a call back (8.2.3)."
     )
+    ended_at: datetime | None = strawberry.field(
+        default=None, description="When a contact that lasted (a call) ended: the survey's 24 "
+        "hours run from it (6.1.6). Omitted: it ended as it began.")
     account_kind: AccountKind | None = None
 
 

@@ -38,6 +38,8 @@ class RecordUnidentifiedInteractionInput:
     operator: str | None = None
     external_id: str | None = strawberry.field(
         default=None, description="The channel's own id: the same one is stored once.")
+    ended_at: datetime | None = strawberry.field(
+        default=None, description="When a contact that lasted (a call) ended.")
 
 
 @strawberry.type(description="The contact's stream, the position written, the entry recorded.")
@@ -76,7 +78,8 @@ async def record_unidentified_interaction(
     fields: dict[str, Any] = {
         "channel": input.channel, "direction": input.direction,
         "occurredAt": input.occurred_at, "summary": input.summary,
-        "operator": input.operator, "externalId": input.external_id}
+        "operator": input.operator, "externalId": input.external_id,
+        "endedAt": input.ended_at}
     try:
         named = unidentified_interaction(contact, **fields)
     except ValidationError as error:  # the contact's own fields, under the input
