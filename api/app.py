@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from litestar import Litestar, Request, get, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.response import Response
@@ -16,12 +17,13 @@ from adapters.projector import position_of
 from adapters.settings import Settings
 from api.auth import InvalidTokenError, Principal, TokenKeys
 from api.graphql.context import Context, bearer, make_context_getter
+from api.graphql.errors import refused_value
 from api.graphql.purpose import HEADER, declare_purpose
 from api.graphql.schema import schema
 from api.rate_limit import rate_limit
 from api.reports import report_route
 from api.webhooks import receive_receipt
-from domain.errors import ForbiddenError, ValidationError
+from domain.errors import LedgerError, ValidationError
 
 if TYPE_CHECKING:
     from strawberry.litestar.controller import GraphQLController as Base
@@ -68,7 +70,8 @@ def create_app(services: Services, settings: Settings, keys: TokenKeys) -> Lites
                           settings.pd_audit_timeout_seconds)
     return Litestar(
         route_handlers=[controller, health, metrics, report, notification_receipt],
-        exception_handlers={NotAuthorizedException: _unauthorized, ForbiddenError: _forbidden},
+        exception_handlers={NotAuthorizedException: _unauthorized, LedgerError: _refused,
+                            psycopg.DataError: _bad_value},
         logging_config=None,
         middleware=[rate_limit(settings.rate_limit_per_second, settings.rate_limit_burst)],
         request_max_body_size=settings.max_body_bytes,
@@ -118,8 +121,19 @@ def _unauthorized(_: Request[Any, Any, Any], error: NotAuthorizedException) -> R
     )
 
 
-def _forbidden(_: Request[Any, Any, Any], error: ForbiddenError) -> Response[Any]:
-    return Response(
-        {"errors": [{"message": error.message, "extensions": {"code": error.code}}]},
-        status_code=403,
-    )
+_STATUS = {"VALIDATION": 400, "FORBIDDEN": 403, "NOT_FOUND": 404, "INVALID_TRANSITION": 409,
+           "CONFLICT": 409}
+
+
+def _refused(_: Request[Any, Any, Any], error: LedgerError) -> Response[Any]:
+    """A domain refusal outside GraphQL (reports, webhooks): its code, and its HTTP status."""
+    extensions: dict[str, str] = {"code": error.code}
+    if isinstance(error, ValidationError):
+        extensions["field"] = error.field
+    return Response({"errors": [{"message": error.message, "extensions": extensions}]},
+                    status_code=_STATUS.get(error.code, 500))
+
+
+def _bad_value(_: Request[Any, Any, Any], error: psycopg.DataError) -> Response[Any]:
+    return Response({"errors": [{"message": refused_value(error),
+                                 "extensions": {"code": "VALIDATION"}}]}, status_code=400)

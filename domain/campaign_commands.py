@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain.commands import AccountNumber, Command, Instant
+from domain.commands import AccountNumber, Command, Instant, check_storable
 from domain.errors import ValidationError
 from domain.notification_values import NotificationChannel, NotificationKind
 from domain.templates import TemplateBook
@@ -43,7 +43,9 @@ class CampaignCommand(Command, frozen=True, kw_only=True):
 
 
 def check_campaign(command: CreateCampaign, book: TemplateBook, now: datetime) -> None:
-    """Refuse, naming the field, an unknown template, a window in the past or an empty list."""
+    """Refuse, naming the field, an unknown template, a window in the past, an empty list or
+    text that cannot be stored."""
+    check_storable(command, "input.")
     template = book.get(command.template, "input.template")
     if template.kind is not NotificationKind.CAMPAIGN:
         raise ValidationError(f"template {template.id} is not a campaign scenario",

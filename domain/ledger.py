@@ -151,8 +151,10 @@ class Ledger(Application[UUID]):
     def target(
         self, request: Request, accounts: dict[UUID, Account], fresh: dict[UUID, Account | None]
     ) -> Account:
-        """The account a request acts on: already in hand, freshly read, or new."""
+        """The account a request acts on: already in hand, freshly read, or new (every way to
+        decide starts here, so a command that cannot be stored is refused here)."""
         command = request.command
+        c.check_storable(command)
         if isinstance(command, c.AccountCommand):
             account_id = _stream_id(command.account_number)
             account = accounts.get(account_id) or self._load(account_id, fresh)

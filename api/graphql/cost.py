@@ -74,17 +74,19 @@ class _Walk:
         return times * (1 + inner)
 
     def first(self, node: FieldNode, definition: GraphQLField) -> int | None:
-        """The page size a field asks for: its `first` argument, as given or by default."""
+        """The page size a field asks for: its `first` argument, as given or by default; at
+        least one (a negative one, refused later by its resolver, made the whole estimate
+        negative and let the rest of the document through)."""
         if "first" not in definition.args:
             return None
         for argument in node.arguments or ():
             if argument.name.value == "first":
                 value = argument.value
                 if isinstance(value, IntValueNode):
-                    return int(value.value)
+                    return max(int(value.value), 1)
                 if isinstance(value, VariableNode):
                     given = self.variables.get(value.name.value)
-                    return given if isinstance(given, int) else LIST_ESTIMATE
+                    return max(given, 1) if isinstance(given, int) else LIST_ESTIMATE
         default = definition.args["first"].default_value
         return default if isinstance(default, int) else LIST_ESTIMATE
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import msgspec
+import psycopg
 from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import SchemaExtension
 
@@ -57,15 +58,26 @@ class ErrorCodes(SchemaExtension):
             if extensions["code"] == "VALIDATION" and field:
                 extensions.setdefault("field", field)
             error.extensions = extensions
+            if isinstance(error.original_error, psycopg.DataError):
+                error.message = refused_value(error.original_error)
             if extensions["code"] == "INTERNAL":
                 log.error("internal error", exc_info=error.original_error)
                 error.message = "internal error; it has been logged"
+
+
+def refused_value(error: psycopg.DataError) -> str:
+    """An argument the database cannot take (a NUL character, a number out of range): the
+    caller's input, not a fault of the service."""
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"a value of this request cannot be used: {reason}"
 
 
 def _code_of(error: GraphQLError) -> str:
     original = error.original_error
     if isinstance(original, LedgerError):
         return original.code
+    if isinstance(original, psycopg.DataError):
+        return "VALIDATION"
     return "VALIDATION" if original is None or isinstance(original, GraphQLError) else "INTERNAL"
 
 

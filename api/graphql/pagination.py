@@ -47,7 +47,7 @@ def decode_position(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     (value,) = decode(cursor, 1)
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # "²" is a digit to str.isdigit
         raise ValidationError("after is not a cursor from this API", field="after")
     return int(value)
 

@@ -64,10 +64,11 @@ def note(info: Info, account_number: str, field: str) -> None:
 
 def personal_details(
     info: Info, account_number: str, event_type: str, details: dict[str, Any],
-    right: str = PERSONAL_DATA,
+    right: str = PERSONAL_DATA, every_key: bool = False,
 ) -> dict[str, Any]:
-    """An event's camelCase fields with its personal ones masked or noted, like `personal`."""
-    keys = {_camel(n) for n in personal_fields_by_type(event_type)}
+    """An event's camelCase fields with its personal ones masked or noted, like `personal`;
+    with `every_key`, all of them are personal (what a subject report holds)."""
+    keys = set(details) if every_key else {_camel(n) for n in personal_fields_by_type(event_type)}
     shown = {k for k, v in details.items() if k in keys and v is not None and not is_erased(v)}
     if not shown:
         return details
@@ -137,15 +138,15 @@ class PersonalDetails(PersonalData):
 
     def __init__(
         self, event_type: Callable[[Any], str], account: Callable[[Any], str] = _account_number,
-        right: str = PERSONAL_DATA,
+        right: str = PERSONAL_DATA, every_key: bool = False,
     ) -> None:
         super().__init__(account, right=right)
-        self.event_type = event_type
+        self.event_type, self.every_key = event_type, every_key
 
     def shown(self, source: Any, info: Info, value: Any) -> Any:
         """The details as the caller may see them."""
-        return personal_details(
-            info, self.account(source), self.event_type(source), value, self.right)
+        return personal_details(info, self.account(source), self.event_type(source), value,
+                                self.right, self.every_key)
 
 
 def pd_field(
@@ -161,7 +162,9 @@ def pd_field(
 def pd_details_field(
     *, event_type: Callable[[Any], str], description: str | None = None,
     account: Callable[[Any], str] = _account_number, right: str = PERSONAL_DATA,
+    every_key: bool = False,
 ) -> Any:
-    """A strawberry JSON field of an event's own fields, its personal ones protected."""
-    return strawberry.field(
-        description=description, extensions=[PersonalDetails(event_type, account, right)])
+    """A strawberry JSON field of an event's own fields, its personal ones (or, with
+    `every_key`, all of them) protected."""
+    return strawberry.field(description=description, extensions=[
+        PersonalDetails(event_type, account, right, every_key)])

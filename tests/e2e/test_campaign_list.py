@@ -105,6 +105,20 @@ class TestSubjectReport:
         assert campaign_figures(server, accounts[0]) == [
             (campaign_id, {"name": "Клиент", "debt": "250"})]
 
+    def test_without_a_purpose_they_are_masked_with_one_their_reading_is_recorded(
+        self, server: LedgerClient, created: tuple[str, list[str]]
+    ) -> None:
+        campaign_id, accounts = created
+
+        masked, unread = post(server, REPORT, {"number": accounts[0]}, Role.AUDITOR, None)
+        _, read = post(server, REPORT, {"number": accounts[0]}, Role.AUDITOR, PURPOSE)
+
+        assert [h["fields"] for h in masked.data["subjectReport"]["held"]
+                if h["campaignId"] == campaign_id] == [{"name": "***", "debt": "***"}]
+        assert recorded(server, accounts[:1], unread) == []
+        (access,) = recorded(server, accounts[:1], read)
+        assert {"HeldData.fields.debt", "HeldData.fields.name"} <= set(access[2])
+
     def test_after_erasure_they_read_erased(
         self, server: LedgerClient, created: tuple[str, list[str]]
     ) -> None:

@@ -31,6 +31,8 @@ async def as_of(
     info.context.require("asOf")
     if at is None and version is None:
         raise ValidationError("give at, version or both: where the replay stops", "at")
+    if at is not None and at.utcoffset() is None:
+        raise ValidationError("at needs an offset, e.g. 2026-03-02T12:00:00+03:00", "at")
     services = info.context.services
     store = services.ledger.repository.event_store
 

@@ -80,7 +80,7 @@ class HeldData:
     campaign_id: strawberry.ID | None = strawberry.field(
         description="Set for the figures a campaign's recipient list holds of the account.")
     fields: JSON = pd_details_field(event_type=lambda root: root.event_type,
-                                    right="subjectReport",
+                                    right="subjectReport", every_key=True,
                                     description="Personal fields (need a purpose).")
 
     @classmethod
