@@ -25,7 +25,7 @@ from adapters.export_audit import AccessNotRecordedError, AuditedExport
 from adapters.export_signing import SigningKeyError, export_signer, key_id, public_key
 from adapters.export_verify import ExportFileError, verify_file
 from adapters.log_scan import events_table
-from adapters.nats.checkpoints import published_anchor
+from adapters.nats.checkpoints import NatsUnreachableError, published_anchor
 from adapters.nats.streams import Subjects
 from adapters.personal_data import check_covers, cli_reader, fields_shown
 from adapters.settings import Settings
@@ -146,7 +146,11 @@ def verify(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"ledger verify: {args.file}: {reason}", file=sys.stderr)
                 return 2
         else:
-            verdict = _verify_database(args, settings, bar.update)
+            try:
+                verdict = _verify_database(args, settings, bar.update)
+            except NatsUnreachableError as error:
+                print(f"ledger verify --nats: {error}", file=sys.stderr)
+                return 2
     print(verdict.describe(SHOWN_BREAKS))
     return 0 if verdict.intact else 1
 
