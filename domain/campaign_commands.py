@@ -8,9 +8,10 @@ from uuid import UUID
 
 import msgspec
 
-from domain.commands import AccountNumber, Command, Instant, check_storable
+from domain.commands import AccountNumber, Command, Instant
 from domain.errors import ValidationError
 from domain.notification_values import NotificationChannel, NotificationKind
+from domain.storable import check_storable
 from domain.templates import TemplateBook
 from domain.values import ShortText
 

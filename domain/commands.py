@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 
-from domain.errors import ValidationError
 from domain.identity import ACCOUNT_NUMBER_PATTERN, APPEAL_NUMBER_PATTERN
 from domain.values import (
     AccountKind,
@@ -30,28 +29,6 @@ ExternalId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 
 class Command(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     """A request to change the ledger; field names on the wire are camelCase like the API."""
-
-
-def check_storable(command: Command, prefix: str = "") -> None:
-    """Refuse text with a NUL character, naming the field: the event store would keep it, but
-    no read model can copy it into a text column, and each one that tried stopped there."""
-    where = _nul_at(msgspec.to_builtins(command), prefix.rstrip("."))
-    if where is not None:
-        raise ValidationError(f"{where} must not contain a NUL character (U+0000)", field=where)
-
-
-def _nul_at(value: Any, path: str) -> str | None:
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    if isinstance(value, dict):
-        if any("\x00" in str(k) for k in value):
-            return path or "."
-        items: Any = ((f"{path}.{k}" if path else str(k), v) for k, v in value.items())
-    elif isinstance(value, list):
-        items = ((f"{path}[{i}]", v) for i, v in enumerate(value))
-    else:
-        return None
-    return next((found for p, v in items if (found := _nul_at(v, p)) is not None), None)
 
 
 class AccountCommand(Command, frozen=True, kw_only=True):

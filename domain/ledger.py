@@ -25,6 +25,7 @@ from domain.calendar import BusinessCalendar
 from domain.deciders import DECIDERS, Decision
 from domain.errors import ConflictError, LedgerError, NotFoundError
 from domain.identity import account_stream_id
+from domain.storable import check_storable
 from domain.unidentified import open_stream
 from domain.unidentified_commands import ContactCommand
 from domain.values import INTERACTIVE_CHANNELS, Channel
@@ -154,7 +155,7 @@ class Ledger(Application[UUID]):
         """The account a request acts on: already in hand, freshly read, or new (every way to
         decide starts here, so a command that cannot be stored is refused here)."""
         command = request.command
-        c.check_storable(command)
+        check_storable(command)
         if isinstance(command, c.AccountCommand):
             account_id = _stream_id(command.account_number)
             account = accounts.get(account_id) or self._load(account_id, fresh)

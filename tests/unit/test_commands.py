@@ -211,6 +211,20 @@ class TestStorableText:
         assert refused.value.message == f"{field} must not contain a NUL character (U+0000)"
         assert ledger.account(APPEAL["accountNumber"]) is None  # nothing stored
 
+    @pytest.mark.parametrize("moment", ["9999-12-30T00:00:00+00:00", "0001-01-01T00:00:00+23:59",
+                                        "1899-12-31T23:59:59+00:00"])
+    def test_a_moment_past_the_calendar_s_ends_is_refused(
+        self, ledger: Ledger, moment: str
+    ) -> None:
+        command = msgspec.convert(APPEAL | {"receivedAt": moment}, c.RegisterAppeal)
+
+        with pytest.raises(ValidationError) as refused:
+            ledger.execute(command, "operator", NOW)
+
+        assert (refused.value.field, refused.value.message) == (
+            "receivedAt", "receivedAt must be from 1900 to 2199")
+        assert ledger.account(APPEAL["accountNumber"]) is None
+
     def test_other_control_characters_are_text_like_any_other(self, ledger: Ledger) -> None:
         command = msgspec.convert(APPEAL | {"text": "строка\tи\nещё\x01"}, c.RegisterAppeal)
 
