@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -199,6 +200,24 @@ def _nats_url() -> str | None:
     return value
 
 
+_NATS_NAMES = {
+    "NATS_STREAM": (re.compile(r"^[A-Za-z0-9_-]+$"),
+                    "letters, digits, - and _ (JetStream refuses . * > spaces and slashes)"),
+    "NATS_SUBJECT_PREFIX": (re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"),
+                            "dot-separated tokens of letters, digits, - and _"),
+}
+
+
+def _nats_name(name: str, default: str) -> str:
+    """A stream name or subject prefix NATS takes: a bad one left the NATS thread dead at
+    start (a traceback) while the process ran on without publishing or ingesting."""
+    value = _env(name, default) or default
+    pattern, rule = _NATS_NAMES[name]
+    if not pattern.match(value):
+        raise SettingsError(f"LEDGER_{name}={value!r}: must be {rule}")
+    return value
+
+
 def _int(name: str, default: str) -> int:
     return int(_number(int, name, default))
 
@@ -230,8 +249,8 @@ def load_settings() -> Settings:
         host=_env("HOST", "127.0.0.1") or "127.0.0.1",
         port=_int("PORT", "8000"),
         db_schema=_env("DB_SCHEMA", "public") or "public",
-        nats_stream=_env("NATS_STREAM", "LEDGER") or "LEDGER",
-        nats_subject_prefix=_env("NATS_SUBJECT_PREFIX", "ledger") or "ledger",
+        nats_stream=_nats_name("NATS_STREAM", "LEDGER"),
+        nats_subject_prefix=_nats_name("NATS_SUBJECT_PREFIX", "ledger"),
         nats_duplicate_window_seconds=_float("NATS_DUPLICATE_WINDOW_SECONDS", "120"),
         nats_max_age_days=_float("NATS_MAX_AGE_DAYS", "30"),
         nats_sync_always=_flag("NATS_SYNC_ALWAYS", "false"),

@@ -83,6 +83,17 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def port_argument(text: str) -> int:
+    """A TCP port, 1 to 65535 (a larger one made the socket raise OverflowError)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: 1 to 65535")
+    return port
+
+
 def listening_socket(host: str, port: int) -> socket.socket:
     """The API's socket, bound before the embedded servers and read models start: a port
     already taken is refused at once, not after all of them came up and printed a URL."""
@@ -192,7 +203,7 @@ def parser() -> argparse.ArgumentParser:
     sub = main.add_subparsers(dest="command", required=True)
     p = sub.add_parser("serve", help="API, projections and migrations in one process")
     p.add_argument("--host")
-    p.add_argument("--port", type=int)
+    p.add_argument("--port", type=port_argument)
     p.set_defaults(run=serve)
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(run=migrate)
     p = sub.add_parser("project", help="run projections only")

@@ -61,3 +61,31 @@ def test_a_token_that_could_never_be_used_is_not_issued(
 
     assert stopped.value.code == 2
     assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["verify", "--root", "ab" * 32], "--root and --public-key check an export: give it with"
+                                      " --file"),
+    (["verify", "7701234567", "--file", "x.ndjson"], "--file checks the export alone"),
+    (["verify", "--file", "x.ndjson", "--nats"], "--file checks the export alone"),
+], ids=["root-without-file", "file-and-account", "file-and-nats"])
+def test_verify_refuses_options_it_would_ignore(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    assert said in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["verify", "--file", "x.ndjson", "--root", "zz"], "'zz' is not a checkpoint root"),
+    (["serve", "--port", "99999"], "99999 is not a port: 1 to 65535"),
+    (["serve", "--port", "eighty"], "'eighty' is not a port number"),
+], ids=["root", "port-range", "port-text"])
+def test_a_malformed_option_is_refused_by_argparse(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+
+    assert stopped.value.code == 2
+    assert said in capsys.readouterr().err

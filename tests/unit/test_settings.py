@@ -17,6 +17,10 @@ from api.cli import main
     ("READ_WAIT_SECONDS", "-1", "LEDGER_READ_WAIT_SECONDS='-1': Expected `float` >= 0.0"),
     ("DATABASE_URL", "ledger-db", 'LEDGER_DATABASE_URL: missing "=" after "ledger-db"'),
     ("NATS_URL", "localhost:4222", "LEDGER_NATS_URL: 'localhost:4222' is no nats://host:port"),
+    ("NATS_STREAM", "BAD.NAME", "LEDGER_NATS_STREAM='BAD.NAME': must be letters, digits"),
+    ("NATS_STREAM", "BAD*", "LEDGER_NATS_STREAM='BAD*': must be letters, digits"),
+    ("NATS_SUBJECT_PREFIX", "a b", "LEDGER_NATS_SUBJECT_PREFIX='a b': must be dot-separated"),
+    ("NATS_SUBJECT_PREFIX", "acme.", "LEDGER_NATS_SUBJECT_PREFIX='acme.': must be dot-separated"),
 ])
 def test_a_bad_variable_is_named(
     monkeypatch: pytest.MonkeyPatch, variable: str, value: str, said: str
@@ -27,6 +31,17 @@ def test_a_bad_variable_is_named(
         load_settings()
 
     assert said in str(refused.value)
+
+
+def test_a_dotted_prefix_and_a_dashed_stream_are_names_nats_takes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LEDGER_NATS_STREAM", "ACME-LEDGER_2")
+    monkeypatch.setenv("LEDGER_NATS_SUBJECT_PREFIX", "acme.ledger")
+
+    settings = load_settings()
+
+    assert (settings.nats_stream, settings.nats_subject_prefix) == ("ACME-LEDGER_2", "acme.ledger")
 
 
 def test_numbers_are_read_as_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
