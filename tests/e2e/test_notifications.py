@@ -205,6 +205,16 @@ class TestRequestedByIntegrations:
 
         assert (answer.code, answer.error["extensions"]["field"]) == ("VALIDATION", "input.kind")
 
+    def test_an_empty_reference_is_named_as_the_client_sent_it(
+        self, server: LedgerClient
+    ) -> None:
+        answer = server.gql(REQUEST, {"input": reminder(account_number()) | {"reference": ""}},
+                            Role.INTEGRATION)
+
+        assert (answer.code, answer.error["extensions"]["field"]) == (
+            "VALIDATION", "input.reference")
+        assert answer.error["message"].startswith("input.reference:")
+
 
 def reminder(account: str) -> dict[str, Any]:
     return {"accountNumber": account, "kind": "VERIFICATION_REMINDER", "reference": "M-7/2026",

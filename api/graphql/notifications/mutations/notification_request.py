@@ -53,10 +53,18 @@ def _command(given: NotificationRequestInput, context: Context) -> RequestNotifi
             "input.values")
     except ValidationError as error:  # name the value as the client spells it
         raise ValidationError(error.message, camel(error.field)) from None
-    return convert({"accountNumber": given.account_number, "kind": given.kind.value,
-                    "trigger": {"rule": rule, "ref": given.reference},
-                    "channels": [c.value for c in template.channels], "subject": subject,
-                    "text": text, "at": datetime.now(UTC).isoformat()}, RequestNotification)
+    try:
+        return convert({"accountNumber": given.account_number, "kind": given.kind.value,
+                        "trigger": {"rule": rule, "ref": given.reference},
+                        "channels": [c.value for c in template.channels], "subject": subject,
+                        "text": text, "at": datetime.now(UTC).isoformat()}, RequestNotification)
+    except ValidationError as error:  # the trigger's ref is what the client calls reference
+        field = _INPUT_NAMES.get(error.field, error.field)
+        raise ValidationError(error.message.replace(error.field, field, 1), field) from None
+
+
+_INPUT_NAMES = {"input.trigger.ref": "input.reference"}
+"""Fields of the command built here, by the names of the input the client sent."""
 
 
 async def request_notification(
