@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cache, lru_cache
+from typing import Any
 
 from graphql import (
     ASTValidationRule,
     DocumentNode,
+    GraphQLError,
     GraphQLSchema,
     NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
+    OperationType,
+    ValidationRule,
     validate,
 )
 from strawberry.extensions import ParserCache, SchemaExtension
@@ -62,6 +67,8 @@ class RequestLimits(SchemaExtension):
             cost_rule(settings.max_query_cost, self.execution_context.variables or {})]
         if isinstance(context, Context) and context.purpose_error is not None:
             self._per_request.append(refusal_rule(context.purpose_error))
+        if isinstance(context, Context) and context.websocket is None:  # strawberry sets it
+            self._per_request.append(SubscriptionsOverWebSocket)
         yield
 
     def on_validate(self) -> Iterator[None]:
@@ -76,6 +83,18 @@ class RequestLimits(SchemaExtension):
             schema, document, rules)
         context.pre_execution_errors = errors or validate(schema, document, self._per_request)
         yield
+
+
+class SubscriptionsOverWebSocket(ValidationRule):
+    """A subscription sent in an HTTP request is refused saying where subscriptions are
+    served (it ran, and answered INTERNAL: "Cannot return null for non-nullable field")."""
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        """Report a subscription operation."""
+        if node.operation == OperationType.SUBSCRIPTION:
+            self.report_error(GraphQLError(
+                "subscriptions are served over a WebSocket at /graphql (graphql-transport-ws),"
+                " not in an HTTP request", node))
 
 
 class ParsedDocuments(ParserCache):

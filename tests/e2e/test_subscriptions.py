@@ -115,6 +115,15 @@ class TestSubscriptions:
 
         assert [r["eventType"] for r in received] == ["Opened", "InteractionRecorded"]
 
+    async def test_a_subscription_in_an_http_request_is_told_where_to_go(
+        self, ledger: LedgerClient
+    ) -> None:
+        answer = ledger.gql(f'subscription {{ timelineAppended(accountNumber: "{account_number()}")'
+                            " { eventType } }")
+
+        assert answer.code == "VALIDATION"
+        assert answer.error["message"].startswith("subscriptions are served over a WebSocket")
+
     async def test_a_connection_without_a_valid_token_is_rejected(
         self, ledger: LedgerClient
     ) -> None:
