@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -25,6 +25,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from adapters.channels.dead_letters import MAX_PAYLOAD
 from adapters.channels.intake import Batch, CommandSink, verdict
 from adapters.channels.registry import CHANNELS, ChannelAdapter
 from adapters.channels.replays import already_stored
@@ -55,6 +56,8 @@ class IngestConsumer:
     subjects: Subjects
     batch: int = BATCH
     retry_delay: float = RETRY_DELAY_SECONDS
+    max_payload: int = MAX_PAYLOAD
+    """The connection's max payload: a dead letter's body is cut to fit it."""
 
     @property
     def durable(self) -> str:
@@ -138,7 +141,7 @@ class IngestConsumer:
         for delivery, judged in zip(batch.deliveries, outcome, strict=True):
             try:
                 await settle(js, self.subjects, self.adapter.name, delivery.msg, judged,
-                             self.retry_delay)
+                             self.retry_delay, self.max_payload)
             except Exception as error:  # an ack lost on the way only means a redelivery
                 log.warning("ack failed", extra={"channel": self.adapter.name,
                                                  "error": repr(error)})
@@ -152,9 +155,10 @@ def ingest_worker(services: Services, settings: Settings, channel: str) -> Worke
         Subjects.of(settings),
     )
 
-    async def ingest(_: Client, js: JetStreamContext, stop: asyncio.Event) -> None:
-        await consumer.run(js, stop)
+    async def ingest(client: Client, js: JetStreamContext, stop: asyncio.Event) -> None:
+        await replace(consumer, max_payload=client.max_payload).run(js, stop)
 
+    ingest.__qualname__ = f"ingest:{channel}"  # names the worker in the log
     return ingest
 
 

@@ -26,6 +26,15 @@ ledger's own validation the command field it names (`channel`)."""
 ORIGINAL_SUBJECT = "Ledger-Original-Subject"
 ORIGINAL_SEQUENCE = "Ledger-Original-Sequence"
 """Header: the message's sequence in the ingest stream."""
+TRUNCATED = "Ledger-Body-Truncated"
+"""Header, only on a dead letter whose body was cut to fit the server's max payload: `true`."""
+ORIGINAL_SIZE = "Ledger-Original-Size"
+"""Header, with TRUNCATED: the original body's size in bytes."""
+
+MAX_PAYLOAD = 1_048_576
+"""The server's default max_payload, for a caller that does not know its client's."""
+_HEADROOM = 512
+"""Bytes kept free beyond the headers we count: nats-py adds `Nats-Expected-Stream`."""
 
 _PATH = re.compile(r" - at `(\$[^`]*)`$")
 _MISSING = re.compile(r"missing required field `([^`]+)`")
@@ -56,6 +65,17 @@ def rejection_of(error: BaseException) -> Rejection | None:
     return None
 
 
+def unreadable(error: Exception) -> Rejection:
+    """Why a message that could not be decoded or mapped is refused. Decoding is the message's
+    own doing, so whatever it raised it raises again on every redelivery: never transient."""
+    known = rejection_of(error)
+    if known is not None:
+        return known
+    if isinstance(error, RecursionError):
+        return Rejection("MALFORMED_JSON", f"JSON is nested too deeply: {error}")
+    return Rejection("VALIDATION", f"the message could not be read: {error!r}")
+
+
 def _field_of(message: str) -> str | None:
     """msgspec's path (`- at `$.a.b``); a missing field is named after the object's path."""
     path = _PATH.search(message)
@@ -82,11 +102,30 @@ def headers(rejection: Rejection, msg: Msg) -> dict[str, str]:
 
 
 async def dead_letter(
-    js: JetStreamContext, subjects: Subjects, channel: str, msg: Msg, rejection: Rejection
+    js: JetStreamContext, subjects: Subjects, channel: str, msg: Msg, rejection: Rejection,
+    max_payload: int = MAX_PAYLOAD,
 ) -> None:
-    """Keep the original body on the channel's dead-letter subject (acked by JetStream)."""
-    await js.publish(subjects.dlq(channel), msg.data, headers=headers(rejection, msg),
-                     stream=subjects.dlq_stream)
+    """Keep the original body on the channel's dead-letter subject (acked by JetStream), cut
+    if it and the headers would exceed `max_payload`: the server closes the connection on a
+    message too large, and the refused message could never be dead-lettered and acked."""
+    found = headers(rejection, msg)
+    body = fitted(msg.data, found, max_payload)
+    await js.publish(subjects.dlq(channel), body, headers=found, stream=subjects.dlq_stream)
+
+
+def fitted(data: bytes, found: dict[str, str], max_payload: int) -> bytes:
+    """The body, or its start with TRUNCATED and ORIGINAL_SIZE added to `found`, so that the
+    body and headers stay within `max_payload`."""
+    if len(data) + header_size(found) + _HEADROOM <= max_payload:
+        return data
+    found |= {TRUNCATED: "true", ORIGINAL_SIZE: str(len(data))}
+    return data[: max(0, max_payload - header_size(found) - _HEADROOM)]
+
+
+def header_size(found: dict[str, str]) -> int:
+    """The bytes the headers take on the wire (`NATS/1.0`, a line each, a blank line)."""
+    lines = [b"NATS/1.0", *(f"{k}: {v}".encode() for k, v in found.items()), b"", b""]
+    return len(b"\r\n".join(lines))
 
 
 def _one_line(text: str) -> str:

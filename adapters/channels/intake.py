@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-import msgspec
 from nats.aio.msg import Msg
 
-from adapters.channels.dead_letters import Rejection, rejection_of
+from adapters.channels.base import ChannelMessage
+from adapters.channels.dead_letters import Rejection, rejection_of, unreadable
 from adapters.channels.registry import ChannelAdapter
-from domain.commands import AppealCommand, Command
+from domain.commands import AccountCommand, AppealCommand, Command
 from domain.ledger import Outcome
+from domain.unidentified_commands import ContactCommand
 
 Verdict = Rejection | BaseException | None
 """What became of a message: refused for good, failed for now (retry), or stored."""
@@ -33,7 +34,8 @@ class Delivery:
 
     msg: Msg
     key: str | None = None
-    """Kind + external id: a repeat within one batch shares the first's fate."""
+    """Kind, external id and where its commands go: a repeat within one batch shares the
+    first's fate."""
     commands: list[Command] = field(default_factory=list)
     rejection: Rejection | None = None
     failure: BaseException | None = None
@@ -41,13 +43,36 @@ class Delivery:
 
 
 def read(adapter: ChannelAdapter, msg: Msg) -> Delivery:
-    """Decode and map a message; a malformed or invalid one carries its rejection."""
+    """Decode and map a message; one that cannot be (malformed, invalid, nested too deeply for
+    the decoder, or anything else raised on the way) carries its rejection: it would fail the
+    same way on every redelivery, and raising here would stop the whole batch."""
     try:
         message = adapter.decode(msg.data)
-    except msgspec.DecodeError as error:  # ValidationError is a DecodeError too
-        return Delivery(msg, rejection=rejection_of(error))
-    key = f"{type(message).__name__}:{message.external_id}"
-    return Delivery(msg, key=key, commands=adapter.to_commands(message))
+        commands = adapter.to_commands(message)
+        key = repeat_key(message, commands)
+    except Exception as error:
+        return Delivery(msg, rejection=unreadable(error))
+    return Delivery(msg, key=key, commands=commands)
+
+
+def repeat_key(message: ChannelMessage, commands: list[Command]) -> str:
+    """Kind and external id, and the stream and channel of each command: the ledger recognises
+    a repeat by channel + external id within one account, so a message counts as a repeat in
+    a batch only where the ledger would count it as one (the same id for another account is
+    another fact, whatever the batching)."""
+    targets = sorted({f"{_stream_of(c)}/{getattr(c, 'channel', '')}" for c in commands})
+    return f"{type(message).__name__}:{message.external_id}:{','.join(targets)}"
+
+
+def _stream_of(command: Command) -> str:
+    """The account (or unidentified contact's) stream a command is stored in, or its appeal."""
+    if isinstance(command, AccountCommand):
+        return command.account_number
+    if isinstance(command, AppealCommand):
+        return command.appeal_number
+    if isinstance(command, ContactCommand):
+        return command.contact_ref
+    return ""
 
 
 @dataclass

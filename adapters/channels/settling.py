@@ -7,7 +7,7 @@ import logging
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from adapters.channels.dead_letters import Rejection, dead_letter
+from adapters.channels.dead_letters import MAX_PAYLOAD, Rejection, dead_letter
 from adapters.channels.intake import Verdict
 from adapters.nats.streams import Subjects
 
@@ -16,15 +16,16 @@ log = logging.getLogger("ledger.ingest")
 
 async def settle(
     js: JetStreamContext, subjects: Subjects, channel: str, msg: Msg, judged: Verdict,
-    retry_delay: float,
+    retry_delay: float, max_payload: int = MAX_PAYLOAD,
 ) -> None:
-    """Ack a stored message; dead-letter a refused one, then ack it; nak a failed one (or one
-    whose dead letter could not be published) so it comes back after `retry_delay` seconds."""
+    """Ack a stored message; dead-letter a refused one (cut to the client's `max_payload`),
+    then ack it; nak a failed one (or one whose dead letter could not be published) so it
+    comes back after `retry_delay` seconds."""
     where = {"channel": channel, "sequence": msg.metadata.sequence.stream,
              "delivered": msg.metadata.num_delivered}
     if isinstance(judged, Rejection):
         try:
-            await dead_letter(js, subjects, channel, msg, judged)
+            await dead_letter(js, subjects, channel, msg, judged, max_payload)
         except Exception as error:
             judged = error
         else:

@@ -13,6 +13,7 @@ from nats.js import JetStreamContext
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
+from adapters.channels.registry import CHANNELS
 from adapters.settings import Settings
 
 log = logging.getLogger("ledger.nats")
@@ -38,6 +39,12 @@ class Subjects:
     def dlq(self, channel: str) -> str:
         """ledger.dlq.<channel>: messages that could not be accepted, with the reason."""
         return f"{self.prefix}.dlq.{channel}"
+
+    @property
+    def ingest_subjects(self) -> list[str]:
+        """Exactly the subjects a consumer reads: a publish to any other ingest subject finds
+        no stream and fails at once, instead of being kept where nothing ever reads it."""
+        return [self.ingest(channel) for channel in CHANNELS]
 
     @property
     def ingest_stream(self) -> str:
@@ -93,14 +100,15 @@ async def connect(url: str, name: str = "ledger") -> Client:
 
 
 def stream_configs(subjects: Subjects, settings: Settings) -> list[StreamConfig]:
-    """The three streams with explicit retention, duplicate window and storage."""
+    """The three streams with explicit retention, duplicate window and storage; the ingest
+    stream takes only the known channels' subjects."""
     max_age = settings.nats_max_age_days * DAY or None
     window = settings.nats_duplicate_window_seconds
     common = {"storage": StorageType.FILE, "duplicate_window": window, "max_age": max_age}
     return [
         StreamConfig(name=subjects.stream, subjects=[f"{subjects.prefix}.events.>"],
                      retention=RetentionPolicy.LIMITS, **common),  # type: ignore[arg-type]
-        StreamConfig(name=subjects.ingest_stream, subjects=[f"{subjects.prefix}.ingest.>"],
+        StreamConfig(name=subjects.ingest_stream, subjects=subjects.ingest_subjects,
                      retention=RetentionPolicy.LIMITS, **common),  # type: ignore[arg-type]
         StreamConfig(name=subjects.dlq_stream, subjects=[f"{subjects.prefix}.dlq.>"],
                      retention=RetentionPolicy.LIMITS, **common),  # type: ignore[arg-type]
@@ -108,7 +116,8 @@ def stream_configs(subjects: Subjects, settings: Settings) -> list[StreamConfig]
 
 
 async def ensure_streams(js: JetStreamContext, subjects: Subjects, settings: Settings) -> None:
-    """Create the streams, or update them to the configured settings."""
+    """Create the streams, or update them to the configured settings (an ingest stream made
+    with `<prefix>.ingest.>` then takes only the known channels' subjects)."""
     for config in stream_configs(subjects, settings):
         try:
             await js.stream_info(config.name or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Coroutine
@@ -19,6 +20,11 @@ log = logging.getLogger("ledger.nats")
 Worker = Callable[[Client, JetStreamContext, asyncio.Event], Coroutine[Any, Any, None]]
 """A coroutine that works until its stop event is set (publisher, channel consumers)."""
 
+FIRST_RESTART_DELAY = 1.0
+MAX_RESTART_DELAY = 30.0
+STEADY_SECONDS = 60.0
+"""A worker that failed after running this long is restarted after the first delay again."""
+
 
 async def run_workers(
     url: str, settings: Settings, workers: list[Worker], stop: threading.Event
@@ -30,15 +36,44 @@ async def run_workers(
     js = client.jetstream()
     await ensure_streams(js, Subjects.of(settings), settings)
     stopping = asyncio.Event()
-    tasks = [asyncio.create_task(worker(client, js, stopping)) for worker in workers]
+    tasks = [asyncio.create_task(supervised(worker, client, js, stopping)) for worker in workers]
     while not stop.is_set():
         await asyncio.sleep(0.2)
-        for task in tasks:
-            if task.done() and task.exception() is not None:
-                log.error("nats worker failed", exc_info=task.exception())
     stopping.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     await client.drain()
+
+
+async def supervised(
+    worker: Worker, client: Client, js: JetStreamContext, stopping: asyncio.Event,
+    first_delay: float = FIRST_RESTART_DELAY,
+) -> None:
+    """Run a worker until it returns or `stopping` is set; a failure is logged once, with its
+    traceback, and the worker restarted after a delay doubling up to MAX_RESTART_DELAY, so a
+    transient failure (a poison message, a lost connection) does not stop a channel for good
+    while the process looks healthy."""
+    loop, delay = asyncio.get_running_loop(), first_delay
+    while not stopping.is_set():
+        started = loop.time()
+        try:
+            await worker(client, js, stopping)
+            return
+        except Exception:
+            if loop.time() - started >= STEADY_SECONDS:
+                delay = first_delay
+            log.exception("nats worker failed", extra={"worker": _name(worker),
+                                                       "restart_in": delay})
+        await _sleep_unless(stopping, delay)
+        delay = min(2 * delay, MAX_RESTART_DELAY)
+
+
+def _name(worker: Worker) -> str:
+    return getattr(worker, "__qualname__", repr(worker))
+
+
+async def _sleep_unless(stopping: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), seconds)
 
 
 async def _connected(url: str, stop: threading.Event) -> Client | None:
