@@ -118,6 +118,31 @@ class TestFieldRights:
         assert ("FORBIDDEN" in codes) == (not allowed), answer.body
 
     @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+    def test_an_account_in_a_mutation_s_answer_follows_the_table(
+        self, ledger: LedgerClient, ops: dict[str, Operation], role: Role
+    ) -> None:
+        """An integration may record a contact, not read the account's timeline and every
+        channel's appeals through the answer (it could: only account() checked the right)."""
+        query = ("mutation($i: RecordInteractionInput!) { recordInteraction(input: $i) {"
+                 " account { number timeline { edges { cursor } } appeals { number } } } }")
+        contact = {"accountNumber": ops["account"].variables["number"], "channel": "OFFICE",
+                   "direction": "INBOUND", "occurredAt": "2026-03-02T10:00:00+03:00",
+                   "summary": f"matrix {role.value}"}
+
+        answer = ledger.gql(query, {"i": contact}, token=token(ledger, role))
+
+        forbidden = [e["path"][-1] for e in answer.body.get("errors") or []
+                     if e["extensions"]["code"] == "FORBIDDEN"]
+        allowed = role in ACCESS["account"]
+        if role not in ACCESS["recordInteraction"]:
+            assert forbidden == ["recordInteraction"], answer.body
+        elif allowed:
+            assert forbidden == [], answer.body
+        else:  # the first refusal nulls the answer: nothing of the account's leaves
+            assert forbidden and set(forbidden) <= {"appeals", "timeline"}, answer.body
+            assert answer.body["data"] is None
+
+    @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
     def test_introspection_is_for_every_authenticated_role(
         self, ledger: LedgerClient, role: Role
     ) -> None:

@@ -67,6 +67,7 @@ async def _timeline(
     after: str | None = None,
 ) -> TimelineConnection:
     """Every interaction and appeal event, newest first."""
+    info.context.require("account")  # reached from mutation payloads too, not only account()
     size = page_size(first)
     rows = await info.context.read(read_timeline, root.number, size + 1, decode_position(after))
     edges = [TimelineEdge(cursor=encode(str(r.position)), node=TimelineEntry.of(r))
@@ -79,6 +80,7 @@ async def _timeline(
 
 async def _appeals(root: Account, info: strawberry.Info[Context, None]) -> list[Appeal]:
     """The account's appeals, newest first (up to 200)."""
+    info.context.require("account")  # an integration may read only its channel's appeals
     rows = await info.context.read(
         read_appeals, AppealFilter(account_number=root.number), 200, None
     )
