@@ -57,7 +57,9 @@ def normalise_phone(phone: str) -> str:
     """+7XXXXXXXXXX for Russian numbers written 8…, 7… or without the country code."""
     digits = re.sub(r"[\s()\-.]", "", phone)
     if not _PHONE_DIGITS.match(digits):
-        raise ValidationError(f"not a phone number: {phone!r}", field="contact.phone")
+        raise ValidationError(  # the value is personal data: not echoed into logs and errors
+            "not a phone number: 10 to 15 digits, with + and spaces, brackets, dots or dashes",
+            field="contact.phone")
     bare = digits.lstrip("+")
     if len(bare) == 10:
         bare = "7" + bare
@@ -70,7 +72,8 @@ def normalise_email(email: str) -> str:
     """Trimmed and lower-cased, so `Ivanov@Mail.ru` and `ivanov@mail.ru` are one person."""
     value = email.strip().lower()
     if not _EMAIL.match(value):
-        raise ValidationError(f"not an e-mail address: {email!r}", field="contact.email")
+        raise ValidationError("not an e-mail address: name@domain, nothing else",
+                              field="contact.email")
     return value
 
 
