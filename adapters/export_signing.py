@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from adapters.export_format import ExportSignature
-from adapters.key_file import key_file
+from adapters.key_file import KeyTextError, key_bytes, key_file
 from adapters.settings import Settings
 
 KEY_FILE = "export-signing.key"
@@ -41,12 +41,9 @@ class SigningKeyError(Exception):
 
 def _raw(encoded: str, source: str) -> bytes:
     try:
-        raw = base64.b64decode(encoded.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise SigningKeyError(f"{source} is not base64") from None
-    if len(raw) != 32:
-        raise SigningKeyError(f"{source} must be 32 bytes in base64, not {len(raw)} bytes")
-    return raw
+        return key_bytes(encoded, source)
+    except KeyTextError as error:
+        raise SigningKeyError(str(error)) from None
 
 
 def public_key(encoded: str, source: str) -> Ed25519PublicKey:

@@ -1,10 +1,28 @@
-"""Secrets the embedded default keeps in its data dir: made once (mode 0600), never replaced."""
+"""Secrets the embedded default keeps in its data dir: made once (mode 0600), never replaced;
+and the base64 text every 32-byte key is given in."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Callable
 from pathlib import Path
+
+
+class KeyTextError(ValueError):
+    """A key's text is not base64 of 32 bytes; the message names where it came from."""
+
+
+def key_bytes(encoded: str, source: str) -> bytes:
+    """The 32 bytes of a key given as base64 text (a variable, or a key file's content)."""
+    try:
+        raw = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise KeyTextError(f"{source} is not base64") from None
+    if len(raw) != 32:
+        raise KeyTextError(f"{source} must be 32 bytes in base64, not {len(raw)} bytes")
+    return raw
 
 
 def key_file(data_dir: Path, name: str, make: Callable[[], str]) -> Path:

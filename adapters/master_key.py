@@ -10,7 +10,6 @@ them under the current one. Keys are never logged; the id reveals nothing of its
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import os
@@ -21,7 +20,7 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from adapters.key_file import key_file
+from adapters.key_file import KeyTextError, key_bytes, key_file
 from adapters.settings import Settings
 
 KEY_FILE = "master.key"
@@ -43,11 +42,9 @@ class MasterKey:
     def decode(cls, encoded: str, source: str) -> MasterKey:
         """A master key from its base64 text; `source` names where it came from, for errors."""
         try:
-            raw = base64.b64decode(encoded.strip(), validate=True)
-        except (binascii.Error, ValueError):
-            raise MasterKeyError(f"{source} is not base64") from None
-        if len(raw) != 32:
-            raise MasterKeyError(f"{source} must be 32 bytes in base64, not {len(raw)} bytes")
+            raw = key_bytes(encoded, source)
+        except KeyTextError as error:
+            raise MasterKeyError(str(error)) from None
         key_id = hmac.new(raw, b"ledger master key id", hashlib.sha256).hexdigest()[:16]
         return cls(key_id, AESGCM(raw))
 
