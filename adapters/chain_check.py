@@ -15,6 +15,11 @@ import msgspec
 from domain.chain import GENESIS, encode_link
 
 _START = (0, GENESIS)
+NOT_CHAINED = "event not in the chain follower's record (inserted, or its link deleted)"
+"""An event at or before the follower's position without a link of its own."""
+HASH_DIFFERS = "the event's own hashes differ from the chain follower's record"
+PREV_DIFFERS = "the event's own prev_hash differs from the chain follower's record"
+"""Its hash agrees: only the predecessor's hash, in the event or in the link, was changed."""
 
 
 class Break(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -105,7 +110,7 @@ class ChainChecker:
             if self.chained_up_to is not None and (position or 0) > self.chained_up_to:
                 self.pending += 1
                 return None
-            return broken("event not in the chain (added afterwards?)", None, digest)
+            return broken(NOT_CHAINED, None, digest)
         if (rec_stream, rec_version) != (stream, version):
             return Break(stream_id=UUID(bytes=rec_stream), version=rec_version, position=position,
                          problem=f"another event in its place ({stream_id} v{version}):"
@@ -131,15 +136,18 @@ class ChainChecker:
                 stream_id=stream_id, version=version, position=position,
                 problem="event missing from the log", expected=digest.hex(), found=None)
 
-    def disagree(self, position: int, stream_id: UUID, version: int, chained: bytes,
-                 own: bytes) -> None:
-        """The event's own hash is not the one the chain follower recorded for it."""
+    def disagree(self, position: int, stream_id: UUID, version: int,
+                 chained: tuple[bytes, bytes], own: tuple[bytes, bytes]) -> None:
+        """The event's own (prev hash, hash) are not the ones the chain follower recorded for
+        it: the report shows the field that differs, the hash first, so that a changed prev
+        hash alone does not read as two equal hashes."""
         current = self.breaks.get(stream_id.bytes)
         if current is None or (current.position or 0) > position:
+            prev_only = chained[1] == own[1] and chained[0] != own[0]
+            problem, field = (PREV_DIFFERS, 0) if prev_only else (HASH_DIFFERS, 1)
             self.breaks[stream_id.bytes] = Break(
-                stream_id=stream_id, version=version, position=position,
-                problem="the event's own hashes differ from the chain follower's record",
-                expected=chained.hex(), found=own.hex())
+                stream_id=stream_id, version=version, position=position, problem=problem,
+                expected=_hex(chained[field]), found=_hex(own[field]))
 
     def ordered_breaks(self) -> list[Break]:
         """Every stream's first break, earliest in the log first."""

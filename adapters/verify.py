@@ -86,26 +86,40 @@ def verify_database(
 def _feed(conn: Connection[Any], checker: ChainChecker, table: sql.Composable,
           stream_id: UUID | None, progress: Progress | None) -> None:
     """Every event with the link recorded at its position, in log order, streamed in binary
-    chunks (the server sends while the client hashes) with stream ids as plain bytes.
-
-    The hashes are the ones the event carries (its `prev_hash` and `hash` columns, written
-    with it), or, for events stored before the columns existed, the chain follower's; which
-    event stands at a position is the follower's record where it has chained that far."""
-    where = sql.SQL("") if stream_id is None else sql.SQL(" WHERE e.originator_id = %s")
+    chunks (the server sends while the client hashes) with stream ids as plain bytes."""
+    where = sql.SQL("") if stream_id is None else sql.SQL(" WHERE e.originator_id = %(stream)s")
     query = sql.SQL(
         "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, e.state,"
-        " CASE WHEN c.stream_id IS NOT NULL OR e.hash IS NULL THEN c.stream_id"
-        " ELSE e.originator_id END,"
-        " CASE WHEN c.stream_id IS NOT NULL OR e.hash IS NULL THEN c.version"
-        " ELSE e.originator_version END,"
-        " coalesce(e.prev_hash, c.prev_hash), coalesce(e.hash, c.hash)"
-        " FROM {} e LEFT JOIN event_chain c"
-        " ON c.position = e.notification_id{} ORDER BY e.notification_id"
-    ).format(table, where)
+        " {recorded} FROM {table} e LEFT JOIN event_chain c"
+        " ON c.position = e.notification_id{where} ORDER BY e.notification_id"
+    ).format(recorded=_RECORDED, table=table, where=where)
+    chained = 2**62 if checker.chained_up_to is None else checker.chained_up_to
+    params = {"chained": chained, "stream": stream_id}
     with conn.cursor(binary=True, row_factory=tuple_row) as cur:
         cur.adapters.register_loader("uuid", ByteaBinaryLoader)
-        rows = cur.stream(query, () if stream_id is None else (stream_id,), size=1000)
+        rows = cur.stream(query, params, size=1000)
         checker.feed(rows, progress)
+
+
+_RECORDED = sql.SQL(
+    " CASE WHEN c.stream_id IS NULL AND e.hash IS NOT NULL AND e.notification_id > %(chained)s"
+    " THEN e.originator_id ELSE c.stream_id END,"
+    " CASE WHEN c.stream_id IS NULL AND e.hash IS NOT NULL AND e.notification_id > %(chained)s"
+    " THEN e.originator_version ELSE c.version END,"
+    " CASE WHEN (c.stream_id, c.version) = (e.originator_id, e.originator_version)"
+    " THEN coalesce(e.prev_hash, c.prev_hash) ELSE coalesce(c.prev_hash, e.prev_hash) END,"
+    " CASE WHEN (c.stream_id, c.version) = (e.originator_id, e.originator_version)"
+    " THEN coalesce(e.hash, c.hash) ELSE coalesce(c.hash, e.hash) END")
+"""The link `_feed` holds an event against: (stream, version, prev hash, hash).
+
+Which event stands at a position is the chain follower's record wherever it has chained that
+far: an event there without a link of its own (its link deleted, or the event put into a free
+position) has no recorded stream, which the checker reports, even if it carries hashes that
+agree with themselves. Only events beyond the follower stand on their own identity and hashes.
+The hashes are the event's own (its `prev_hash` and `hash` columns, written with it; the
+follower's for events stored before the columns existed; `_disagreeing` holds the two against
+each other), except where another event is recorded at the position: then the expected hash
+is what the chain recorded there."""
 
 
 def _missing(conn: Connection[Any], checker: ChainChecker, table: sql.Composable,
@@ -123,17 +137,18 @@ def _missing(conn: Connection[Any], checker: ChainChecker, table: sql.Composable
 def _disagreeing(conn: Connection[Any], checker: ChainChecker, table: sql.Composable,
                  stream_id: UUID | None) -> None:
     """Events whose own hashes differ from the chain follower's: a stream rewritten with
-    recomputed hashes still shows against the follower's independent record."""
+    recomputed hashes still shows against the follower's independent record, and so does a
+    link of that record changed alone."""
     where = sql.SQL("") if stream_id is None else sql.SQL(" AND e.originator_id = %s")
     rows = conn.execute(sql.SQL(
-        "SELECT c.position, c.stream_id, c.version, c.hash, e.hash FROM {} e"
-        " JOIN event_chain c ON c.position = e.notification_id WHERE e.hash IS NOT NULL"
-        " AND (e.hash <> c.hash OR e.prev_hash <> c.prev_hash"
+        "SELECT c.position, c.stream_id, c.version, c.prev_hash, c.hash, e.prev_hash, e.hash"
+        " FROM {} e JOIN event_chain c ON c.position = e.notification_id"
+        " WHERE e.hash IS NOT NULL AND (e.hash <> c.hash OR e.prev_hash <> c.prev_hash"
         " OR (e.originator_id, e.originator_version) <> (c.stream_id, c.version)){}"
         " ORDER BY c.position"
     ).format(table, where), () if stream_id is None else (stream_id,), binary=True)
-    for position, sid, version, chained, own in rows:
-        checker.disagree(position, sid, version, chained, own)
+    for position, sid, version, c_prev, c_hash, e_prev, e_hash in rows:
+        checker.disagree(position, sid, version, (c_prev, c_hash), (e_prev, e_hash))
 
 
 def _log_end(conn: Connection[Any], table: sql.Composable) -> int:

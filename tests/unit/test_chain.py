@@ -9,7 +9,7 @@ from uuid import uuid4
 import msgspec
 import pytest
 
-from adapters.chain_check import ChainChecker
+from adapters.chain_check import HASH_DIFFERS, NOT_CHAINED, PREV_DIFFERS, ChainChecker
 from domain.chain import GENESIS, Head, Link, link_hash, merkle_proof, merkle_root, root_of_proof
 
 pytestmark = pytest.mark.unit
@@ -117,3 +117,42 @@ class TestChainChecker:
 
         assert checker.breaks[stream].version == 3
         assert checker.breaks[stream].problem.startswith("version gap: version 2")
+
+    def test_an_unchained_event_before_the_followers_position_is_a_break(self) -> None:
+        stream = uuid4().bytes
+        links = chained(stream, [b"a", b"b"])
+        checker = ChainChecker(chained_up_to=1)
+
+        checker.feed([(1, stream, 1, TOPIC, b"a", None, None, None, None),
+                      (2, stream, 2, TOPIC, b"b", None, None, None, None)])
+
+        assert (checker.breaks[stream].version, checker.breaks[stream].position) == (1, 1)
+        assert checker.breaks[stream].problem == NOT_CHAINED
+        assert checker.breaks[stream].found == links[0][2].hex()
+
+    def test_an_unchained_event_beyond_the_followers_position_is_pending(self) -> None:
+        stream = uuid4().bytes
+        checker = ChainChecker(chained_up_to=1)
+
+        checker.feed([(2, stream, 1, TOPIC, b"a", None, None, None, None)])
+
+        assert (checker.breaks, checker.pending) == ({}, 1)
+
+
+class TestDisagreement:
+    @pytest.mark.parametrize(("chained", "own", "problem", "shown"), [
+        ((b"\x01" * 32, b"\x02" * 32), (b"\x01" * 32, b"\x03" * 32), HASH_DIFFERS, 1),
+        ((b"\x04" * 32, b"\x02" * 32), (b"\x01" * 32, b"\x03" * 32), HASH_DIFFERS, 1),
+        ((b"\x04" * 32, b"\x02" * 32), (b"\x01" * 32, b"\x02" * 32), PREV_DIFFERS, 0),
+    ])
+    def test_the_report_shows_the_field_that_differs(
+        self, chained: tuple[bytes, bytes], own: tuple[bytes, bytes], problem: str, shown: int
+    ) -> None:
+        stream, checker = uuid4(), ChainChecker()
+
+        checker.disagree(7, stream, 3, chained, own)
+
+        found = checker.breaks[stream.bytes]
+        assert (found.stream_id, found.version, found.position) == (stream, 3, 7)
+        assert (found.problem, found.expected, found.found) == (
+            problem, chained[shown].hex(), own[shown].hex())
