@@ -14,6 +14,8 @@ import msgspec
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from domain.campaign_commands import AllowedHours
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -137,8 +139,8 @@ class Settings:
     notify_batch: int = 200
     """LEDGER_NOTIFY_BATCH: notifications the dispatcher claims and sends at once (default 200)."""
     campaign_hours: str = "09:00-21:00"
-    """LEDGER_CAMPAIGN_HOURS: when campaigns may reach clients, every day, office time
-    (default 09:00-21:00; 00:00-24:00 is always)."""
+    """LEDGER_CAMPAIGN_HOURS: when campaigns may reach clients, every day, office time, as
+    HH:MM-HH:MM (default 09:00-21:00; 00:00-24:00 is always; 21:00-09:00 is overnight)."""
     notification_templates: Path | None = None
     """LEDGER_NOTIFICATION_TEMPLATES: JSON file of the notification templates (`ledger notify
     templates` prints the shape); unset means the built-in Russian templates."""
@@ -299,11 +301,22 @@ def _notify_settings() -> dict[str, Any]:
         "notify_retry_max_seconds": _float("NOTIFY_RETRY_MAX_SECONDS", "300"),
         "notify_poll_seconds": _float("NOTIFY_POLL_SECONDS", "0.5"),
         "notify_batch": _int("NOTIFY_BATCH", "200"),
-        "campaign_hours": _env("CAMPAIGN_HOURS", "09:00-21:00"),
+        "campaign_hours": _campaign_hours(),
         "notification_templates": _path(_env("NOTIFICATION_TEMPLATES")),
         "survey_url": _env("SURVEY_URL", "https://lk.example.com/survey"),
         "chat_url": _env("CHAT_URL", "https://lk.example.com/chat"),
     }
+
+
+def _campaign_hours() -> str:
+    """LEDGER_CAMPAIGN_HOURS, checked at start: a bad one stopped the notification side with
+    a traceback, after the service had started."""
+    value = _env("CAMPAIGN_HOURS", "09:00-21:00") or "09:00-21:00"
+    try:
+        AllowedHours.parse(value)
+    except ValueError as error:
+        raise SettingsError(f"LEDGER_CAMPAIGN_HOURS={value!r}: {error}") from None
+    return value
 
 
 @lru_cache(maxsize=1)

@@ -443,7 +443,12 @@ class Account(Aggregate):
     # -- personal data (152-ФЗ) ----------------------------------------------------------
 
     def erase_personal_data(self, ground: str, at: datetime, by: str) -> None:
-        """Record that the data key was destroyed, on a legal ground; contacts read as erased."""
+        """Record that the data key was destroyed, on a legal ground; contacts read as erased.
+
+        Pending notifications are recorded not sent first: their addresses and texts are
+        gone, and nothing may go to "[erased]" (nor may the read model ever show one of them
+        requested with an erased address)."""
+        self._stop_pending(nt.pending(self.notices), "personal data erased", at)
         self._personal_data_erased(ground=ground, at=at, by=by)
 
     @event(PersonalDataErased)
@@ -479,7 +484,16 @@ class Account(Aggregate):
             return False
         record = self._consent_given if given else self._consent_withdrawn
         record(via=via, at=at, by=by, note=note)
+        if not given:  # a channel is used only with consent: what waits for it stops
+            self._stop_pending(nt.stopped_by_withdrawal(self, via),
+                               f"consent for {via} withdrawn", at)
         return True
+
+    def _stop_pending(self, notification_ids: list[UUID], reason: str, at: datetime) -> None:
+        """Record pending notifications not sent, with the reason (the dispatcher no longer
+        sees them requested; one in flight may still be recorded sent)."""
+        for notification_id in notification_ids:
+            self.record_not_sent(notification_id, reason, at)
 
     @event(ConsentGiven)
     def _consent_given(
@@ -496,13 +510,17 @@ class Account(Aggregate):
     def request_notification(
         self, *, kind: nv.NotificationKind, trigger: nv.Trigger,
         channels: tuple[nv.NotificationChannel, ...], subject: str, text: str, at: datetime,
+        withheld: str | None = None,
     ) -> bool:
-        """Ask once per trigger for a notification on an allowed channel; with none allowed
-        it is recorded as not sent, with the reason. False when it is not owed (any more)."""
+        """Ask once per trigger for a notification on an allowed channel; with none allowed,
+        or `withheld` (a stopped campaign's recipient), it is recorded as not sent, with the
+        reason. False when it is not owed (any more)."""
         notification_id = nv.notification_id(self.id, trigger)
         where = nt.plan(self, notification_id, kind, trigger, channels)
         if where is None:
             return False
+        if withheld is not None:
+            where = withheld
         to = where if isinstance(where, Address) else None
         self._notification_requested(
             notification_id=notification_id, kind=kind, trigger=trigger,
@@ -552,11 +570,15 @@ class Account(Aggregate):
         pass
 
     def record_sent(self, notification_id: UUID, gateway_message_id: str, at: datetime) -> bool:
-        """Record the gateway's acceptance (a survey's timer is then met); False if repeated."""
+        """Record the gateway's acceptance (a survey's timer is then met); False if repeated.
+        One stopped while its send was in flight is recorded sent too: it did go out."""
         notice = self.notice(notification_id)
+        if notice.channel is None:  # never had a channel: no gateway can have taken it
+            raise nt.NotificationTransitionError(
+                f"notification {notification_id} is {notice.status.upper()}; "
+                "it cannot become SENT")
         if not nt.moves(notice, notification_id, nt.S.SENT):
             return False
-        assert notice.channel is not None  # only a notification with a channel is requested
         self._notification_sent(notification_id=notification_id, at=at, via=notice.channel,
                                 gateway_message_id=gateway_message_id)
         if notice.kind is nv.NotificationKind.SURVEY:
@@ -595,6 +617,15 @@ class Account(Aggregate):
             self._notification_failed(notification_id=notification_id, at=at,
                                       reason=reason or outcome.value,
                                       bounced=outcome is nv.ReceiptOutcome.BOUNCED)
+        return True
+
+    def record_refused(self, notification_id: UUID, reason: str, at: datetime) -> bool:
+        """A gateway refused the message for good before taking it: it fails with the
+        gateway's reason. False if recorded already, or stopped meanwhile."""
+        if not nt.refuses(self.notice(notification_id), notification_id):
+            return False
+        self._notification_failed(notification_id=notification_id, at=at, reason=reason,
+                                  bounced=False)
         return True
 
     @event(NotificationDelivered)

@@ -112,6 +112,7 @@ class Campaign(Aggregate):
         self.chunks = -(-recipients // CHUNK)
         self.status = CampaignStatus.CREATED
         self.requested: set[int] = set()
+        self.started = False
 
     def list_recipients(self, recipients: list[ListedRecipient]) -> None:
         """Store the list in chunks, right after creation (chunk n is stream version n + 2)."""
@@ -134,6 +135,7 @@ class Campaign(Aggregate):
     @event(CampaignStarted)
     def _started(self, *, at: datetime, by: str) -> None:
         self.status = CampaignStatus.RUNNING
+        self.started = True
 
     def record_chunk(self, chunk: int, requested: int, skipped: list[Skipped],
                      at: datetime) -> bool:
@@ -148,6 +150,23 @@ class Campaign(Aggregate):
         self, *, chunk: int, requested: int, skipped: tuple[Skipped, ...], at: datetime
     ) -> None:
         self.requested.add(chunk)
+
+    def record_unsent_chunk(self, chunk: int, requested: int, skipped: list[Skipped],
+                            at: datetime) -> bool:
+        """Record a chunk the campaign stopped before reaching, once its recipients were
+        recorded not sent (so the figures add up); False if recorded already or not owed."""
+        if chunk != self.unsent_chunk():
+            return False
+        self._chunk_requested(chunk=chunk, requested=requested, skipped=tuple(skipped), at=at)
+        return True
+
+    def unsent_chunk(self) -> int | None:
+        """The first chunk a started campaign stopped (window over, cancelled) before asking
+        for: its recipients are still to be recorded not sent."""
+        if not self.started or self.status not in (CampaignStatus.FINISHED,
+                                                   CampaignStatus.CANCELLED):
+            return None
+        return next((c for c in range(self.chunks) if c not in self.requested), None)
 
     def finish(self, at: datetime) -> bool:
         """End a running campaign once its window is over; False if it is not running."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
-from typing import Annotated
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 import msgspec
@@ -80,20 +81,45 @@ def _check_recipients(command: CreateCampaign, needed: set[str]) -> None:
 
 
 class AllowedHours(msgspec.Struct, frozen=True):
-    """When auto-informing may reach clients, every day, on the office's clock."""
+    """When auto-informing may reach clients, every day, on the office's clock. An overnight
+    range (`21:00-09:00`) allows from its start to midnight and from midnight to its end."""
 
     opens: time
     closes: time
     """time(0) means midnight at the end of the day."""
 
+    FORM: ClassVar[str] = "HH:MM-HH:MM, e.g. 09:00-21:00 (00:00-24:00: always)"
+
     @classmethod
     def parse(cls, text: str) -> AllowedHours:
-        """From `09:00-21:00`; `00:00-24:00` is always."""
-        start, _, end = text.partition("-")
-        closes = time(0) if end.strip() == "24:00" else time.fromisoformat(end.strip())
-        return cls(time.fromisoformat(start.strip()), closes)
+        """From `09:00-21:00`; `00:00-24:00` is always. ValueError naming the expected form
+        when it is not one, or when start and end are the same moment (empty or always?)."""
+        found = _HOURS.match(text)
+        if found is None:
+            raise ValueError(f"{text!r} is not {cls.FORM}")
+        opens, closes = (_clock(found[n]) for n in ("opens", "closes"))
+        if opens is None or closes is None:
+            raise ValueError(f"{text!r} is not {cls.FORM}; hours 00-23, minutes 00-59")
+        if opens == closes and closes != time(0):
+            raise ValueError(f"{text!r} starts and ends at the same time; {cls.FORM}")
+        return cls(opens, closes)
 
     def allow(self, local: datetime) -> bool:
         """Whether a moment on the office's clock is inside the hours."""
         moment = local.time()
-        return self.opens <= moment and (self.closes == time(0) or moment < self.closes)
+        if self.closes == time(0):
+            return self.opens <= moment
+        if self.opens < self.closes:
+            return self.opens <= moment < self.closes
+        return moment >= self.opens or moment < self.closes  # overnight
+
+
+_HOURS = re.compile(r"^\s*(?P<opens>\d{2}:\d{2})\s*-\s*(?P<closes>\d{2}:\d{2})\s*$")
+
+
+def _clock(text: str) -> time | None:
+    """`HH:MM` as a time of day; `24:00` is midnight at the end of the day; None if not one."""
+    if text == "24:00":
+        return time(0)
+    hours, minutes = int(text[:2]), int(text[3:])
+    return time(hours, minutes) if hours < 24 and minutes < 60 else None

@@ -61,6 +61,12 @@ class CampaignDesk:
         """Record a chunk as asked for (once); False if it was, or the campaign stopped."""
         return self._act(campaign_id, lambda c: c.record_chunk(chunk, requested, skipped, now))[0]
 
+    def record_unsent_chunk(self, campaign_id: UUID, chunk: int, requested: int,
+                            skipped: list[Skipped], now: datetime) -> bool:
+        """Record a chunk the stopped campaign never reached, its recipients not sent."""
+        return self._act(campaign_id, lambda c: c.record_unsent_chunk(
+            chunk, requested, skipped, now))[0]
+
     def finish(self, campaign_id: UUID, now: datetime) -> bool:
         """Finish a running campaign whose window is over."""
         return self._act(campaign_id, lambda c: c.finish(now))[0]

@@ -59,6 +59,8 @@ class RequestNotification(AccountCommand, frozen=True, kw_only=True):
     subject: ShortText
     text: Text
     at: Instant
+    withheld: Reason | None = None
+    """Owed but not to go out (a stopped campaign's recipient): recorded not sent at once."""
 
 
 class NotificationStep(AccountCommand, frozen=True, kw_only=True):
@@ -75,7 +77,15 @@ class RecordNotificationSent(NotificationStep, frozen=True, kw_only=True):
 
 
 class RecordNotificationNotSent(NotificationStep, frozen=True, kw_only=True):
-    """The notification will not go out (a campaign cancelled or its window ended)."""
+    """The notification will not go out (a campaign cancelled or its window ended, its
+    address erased)."""
+
+    reason: Reason
+
+
+class RecordNotificationRefused(NotificationStep, frozen=True, kw_only=True):
+    """The dispatcher's gateway refused the message for good before taking it (a receipt,
+    which comes after sending, cannot fail a notification not yet sent)."""
 
     reason: Reason
 

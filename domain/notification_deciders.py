@@ -53,18 +53,20 @@ def request_notification(ledger: Ledger, account: Account, request: Request) -> 
     assert isinstance(cmd, n.RequestNotification)
     recorded = _known(account).request_notification(
         kind=cmd.kind, trigger=cmd.trigger, channels=cmd.channels, subject=cmd.subject,
-        text=cmd.text, at=cmd.at)
+        text=cmd.text, at=cmd.at, withheld=cmd.withheld)
     return _decision(account, recorded)
 
 
 def record_step(ledger: Ledger, account: Account, request: Request) -> Decision:
-    """Sent, not sent or a receipt: moves the notification forward; a repeat is a duplicate."""
+    """Sent, not sent, refused or a receipt: moves the notification on; a repeat is a duplicate."""
     cmd = request.command
     _known(account)
     if isinstance(cmd, n.RecordNotificationSent):
         recorded = account.record_sent(cmd.notification_id, cmd.gateway_message_id, cmd.at)
     elif isinstance(cmd, n.RecordNotificationNotSent):
         recorded = account.record_not_sent(cmd.notification_id, cmd.reason, cmd.at)
+    elif isinstance(cmd, n.RecordNotificationRefused):
+        recorded = account.record_refused(cmd.notification_id, cmd.reason, cmd.at)
     else:
         assert isinstance(cmd, n.RecordReceipt)
         recorded = account.record_receipt(cmd.notification_id, cmd.outcome, cmd.reason, cmd.at)
@@ -77,6 +79,7 @@ NOTIFICATION_DECIDERS: dict[type[Command], Callable[[Ledger, Account, Request], 
     n.RequestNotification: request_notification,
     n.RecordNotificationSent: record_step,
     n.RecordNotificationNotSent: record_step,
+    n.RecordNotificationRefused: record_step,
     n.RecordReceipt: record_step,
 }
 """Command type -> decider, for the commands of contacts, consent and notifications."""

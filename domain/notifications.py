@@ -1,7 +1,9 @@
 """A notification's lifecycle on its account: owed once per trigger, then sent, then receipts.
 
 The account decides from its own history: a second request for the same trigger is no
-request at all, and a receipt moves a notification only forward (a repeat is a no-op).
+request at all, and a receipt moves a notification only forward (a repeat is a no-op). A
+pending notification stops (not sent) when consent for its channel is withdrawn or the
+account's personal data is erased; a send already in flight then may still be recorded sent.
 """
 
 from __future__ import annotations
@@ -28,13 +30,16 @@ if TYPE_CHECKING:
 S = NotificationStatus
 _RANK = {S.REQUESTED: 0, S.SENT: 1, S.DELIVERED: 2, S.READ: 3}
 _FROM: dict[NotificationStatus, frozenset[NotificationStatus]] = {
-    S.SENT: frozenset({S.REQUESTED}),
+    S.SENT: frozenset({S.REQUESTED, S.NOT_SENT}),
     S.NOT_SENT: frozenset({S.REQUESTED}),
     S.DELIVERED: frozenset({S.SENT}),
     S.READ: frozenset({S.SENT, S.DELIVERED}),
-    S.FAILED: frozenset({S.REQUESTED, S.SENT}),
+    S.FAILED: frozenset({S.SENT}),
 }
-"""Target status -> the statuses it may follow; reaching one already passed is a repeat."""
+"""Target status -> the statuses it may follow; reaching one already passed is a repeat.
+SENT may follow NOT_SENT: a send in flight when the notification was stopped (consent
+withdrawn, data erased) completed, and the ledger must say so. FAILED follows only SENT for a
+receipt; the dispatcher's own refusal fails a REQUESTED one (`refuses`)."""
 RECEIPT_STATUS = {
     ReceiptOutcome.DELIVERED: S.DELIVERED, ReceiptOutcome.TRANSFERRED: S.DELIVERED,
     ReceiptOutcome.READ: S.READ, ReceiptOutcome.FAILED: S.FAILED,
@@ -67,6 +72,40 @@ def moves(notice: Notice, notification_id: UUID, target: NotificationStatus) -> 
             f"notification {notification_id} is {notice.status.upper()}; "
             f"it cannot become {target.upper()}")
     return True
+
+
+def refuses(notice: Notice, notification_id: UUID) -> bool:
+    """Whether a gateway's refusal before sending fails the notification (True), changes
+    nothing (a repeat, or it was stopped meanwhile: False), or is refused."""
+    if notice.status in (S.FAILED, S.NOT_SENT):
+        return False
+    if notice.status is not S.REQUESTED:
+        raise NotificationTransitionError(
+            f"notification {notification_id} is {notice.status.upper()}; "
+            "a gateway cannot refuse it before sending")
+    return True
+
+
+def pending(notices: dict[UUID, Notice], channel: NotificationChannel | None = None) -> (
+        list[UUID]):
+    """Requested notifications not sent yet (on one channel, if named): what an erasure or a
+    withdrawal of consent stops."""
+    return [nid for nid, notice in notices.items() if notice.status is S.REQUESTED
+            and notice.channel is not None and channel in (None, notice.channel)]
+
+
+def stopped_by_withdrawal(account: Account, channel: NotificationChannel) -> list[UUID]:
+    """The pending notifications on a channel whose consent was just withdrawn: all of them,
+    except a notice about an appeal received after the withdrawal (consent.choose's rule)."""
+    return [nid for nid in pending(account.notices, channel)
+            if _appeal_consent_gone(account, account.notices[nid], channel)]
+
+
+def _appeal_consent_gone(account: Account, notice: Notice, channel: NotificationChannel) -> (
+        bool):
+    appeal = (None if notice.trigger.appeal_number is None
+              else account.appeals.get(notice.trigger.appeal_number))
+    return appeal is None or account.contacts.withdrawn_after(channel, appeal.received_at)
 
 
 def _passed(current: NotificationStatus, target: NotificationStatus) -> bool:

@@ -63,6 +63,14 @@ def claim(conn: Connection[Any], now: datetime, campaigns_open: bool, limit: int
     return [Claimed(row) for row in rows]
 
 
+def extend(conn: Connection[Any], ids: list[UUID], lease_seconds: float) -> None:
+    """Keep the leases of notifications still being sent (a slow gateway is awaited, never
+    abandoned: another dispatcher must not send them too)."""
+    conn.execute("UPDATE notify_dispatch SET lease_until = now() + make_interval(secs => %s)"
+                 " WHERE notification_id = ANY(%s) AND recorded_at IS NULL",
+                 (lease_seconds, ids))
+
+
 def accepted(conn: Connection[Any], done: list[tuple[UUID, str]]) -> None:
     """Remember what the gateways took, before the ledger hears of it (no resend after a
     crash in between: the next claim only records it)."""

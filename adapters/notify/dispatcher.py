@@ -4,6 +4,11 @@ Each round leases a batch (adapters/notify/dispatch_store.py), sends it concurre
 what the gateways took, then records `sent` or `failed` in the ledger. A gateway that is down
 leaves its notifications requested, to be tried again with back-off: delayed, never dropped.
 A campaign's notifications go out only inside its window and the allowed hours.
+
+A send is never abandoned by a timeout of ours: the gateway may have taken the message, and a
+retry would send it again. Each gateway bounds its own network operations (the socket's
+timeout in smtplib, httpx's, the JetStream publish's), so a slow or silent server makes the
+send itself fail, and the dispatcher waits for that before deciding sent or retry.
 """
 
 from __future__ import annotations
@@ -28,13 +33,24 @@ from domain.campaign_commands import AllowedHours
 from domain.commands import Command
 from domain.errors import ConflictError, LedgerError
 from domain.ledger import Outcome
-from domain.notification_commands import RecordNotificationSent, RecordReceipt
-from domain.notification_values import NotificationChannel, ReceiptOutcome
+from domain.notification_commands import (
+    RecordNotificationNotSent,
+    RecordNotificationRefused,
+    RecordNotificationSent,
+)
+from domain.notification_values import NotificationChannel
+from domain.values import ERASED
 
 log = logging.getLogger("ledger.dispatcher")
 
 ACTOR = "notify-dispatcher"
 LEASE_SECONDS = 120.0
+SLOW_FACTOR = 3
+"""A send still running after this many gateway timeouts is logged (and still awaited)."""
+
+
+class WithheldError(Exception):
+    """The notification must not go out at all (its address was erased): record not sent."""
 
 
 def utc_now() -> datetime:
@@ -62,6 +78,8 @@ class Dispatcher:
     retry: Retry
     batch: int = 200
     timeout: float = 10.0
+    """The gateways' bound on each network operation; a send taking several times this is
+    logged as slow but still awaited (see the module's docstring)."""
     now: Callable[[], datetime] = utc_now
     recorded: int = 0
     """Outcomes (sent or failed) this dispatcher stored in the ledger."""
@@ -85,10 +103,30 @@ class Dispatcher:
         claimed = await asyncio.to_thread(self._claim, now, campaigns_open)
         if not claimed:
             return 0
-        outcomes = await asyncio.gather(*(self._send(c) for c in claimed))
+        outcomes = await self._holding_leases(
+            claimed, asyncio.gather(*(self._send(c) for c in claimed)))
         await asyncio.to_thread(self._note, claimed, outcomes)
         await self._record(claimed, outcomes, now)
         return len(claimed)
+
+    async def _holding_leases(self, claimed: list[store.Claimed],
+                              sending: asyncio.Future[list[str | Exception]]) -> (
+            list[str | Exception]):
+        """The sends' outcomes; their leases are renewed while a slow gateway keeps them
+        waiting, so no other dispatcher claims (and sends) them meanwhile."""
+        ids = [c.message.notification_id for c in claimed]
+        while True:
+            done, _ = await asyncio.wait({sending}, timeout=LEASE_SECONDS / 3)
+            if done:
+                return sending.result()
+            try:
+                await asyncio.to_thread(self._extend, ids)
+            except Exception as error:  # the sends go on; the next renewal tries again
+                log.warning("leases not renewed", extra={"error": repr(error)})
+
+    def _extend(self, ids: list[UUID]) -> None:
+        with self.pool.connection() as conn:
+            store.extend(conn, ids, LEASE_SECONDS)
 
     def _claim(self, now: datetime, campaigns_open: bool) -> list[store.Claimed]:
         with self.pool.connection() as conn:
@@ -98,18 +136,28 @@ class Dispatcher:
         """The gateway's id, or why not (GatewayDownError: later; GatewayRefusedError: never)."""
         if claimed.accepted_as is not None:  # taken before a crash: record it, do not resend
             return claimed.accepted_as
+        if claimed.message.recipient == ERASED:  # erased before the read model caught up
+            return WithheldError("personal data erased")
         gateway = self.gateways.get(claimed.message.channel)
         if gateway is None:
             return GatewayDownError(f"no gateway for {claimed.message.channel}")
         try:
-            return await asyncio.wait_for(gateway.send(claimed.message), self.timeout)
+            return await self._awaited(gateway, claimed.message)
         except (GatewayDownError, GatewayRefusedError) as error:
             return error
-        except TimeoutError:
-            return GatewayDownError(f"no answer within {self.timeout:g} s")
         except Exception as error:  # a gateway's bug must not lose the notification
             log.exception("gateway failed", extra={"channel": claimed.message.channel})
             return GatewayDownError(repr(error))
+
+    async def _awaited(self, gateway: Gateway, message: Outgoing) -> str:
+        """The gateway's answer, however long it takes: cutting the wait short would not stop
+        a send the server may still accept (it would be sent again on the retry)."""
+        sending = asyncio.ensure_future(gateway.send(message))
+        done, _ = await asyncio.wait({sending}, timeout=self.timeout * SLOW_FACTOR)
+        if not done:
+            log.warning("gateway slow; still waiting", extra={
+                "channel": message.channel, "notification": str(message.notification_id)})
+        return await sending
 
     def _note(self, claimed: list[store.Claimed], outcomes: list[str | Exception]) -> None:
         taken = [(c.message.notification_id, o) for c, o in zip(claimed, outcomes, strict=True)
@@ -157,8 +205,11 @@ def _outcome(message: Outgoing, outcome: str | Exception, now: datetime) -> Comm
                                       notification_id=message.notification_id,
                                       gateway_message_id=outcome, at=now)
     if isinstance(outcome, GatewayRefusedError):
-        return RecordReceipt(account_number=message.account_number,
-                             notification_id=message.notification_id,
-                             outcome=ReceiptOutcome.FAILED,
-                             reason=str(outcome) or "refused by the gateway", at=now)
+        return RecordNotificationRefused(account_number=message.account_number,
+                                         notification_id=message.notification_id,
+                                         reason=str(outcome) or "refused by the gateway", at=now)
+    if isinstance(outcome, WithheldError):
+        return RecordNotificationNotSent(account_number=message.account_number,
+                                         notification_id=message.notification_id,
+                                         reason=str(outcome), at=now)
     return None

@@ -47,9 +47,19 @@ class SmtpGateway:
         self._slots = asyncio.Semaphore(config.connections)
 
     async def send(self, message: Outgoing) -> str:
-        """Hand the e-mail to the server; its Message-ID is the gateway id."""
+        """Hand the e-mail to the server; its Message-ID is the gateway id.
+
+        Each SMTP operation is bounded by the socket's timeout, so the sending thread itself
+        fails on a silent server. The slot is held until that thread has finished, even if
+        the caller stops waiting: its connection is in use until then."""
         async with self._slots:
-            return await asyncio.to_thread(self.send_now, message)
+            sending = asyncio.ensure_future(asyncio.to_thread(self.send_now, message))
+            try:
+                return await asyncio.shield(sending)
+            finally:
+                if not sending.done():  # cancelled: the thread still sends; keep the slot
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(sending)
 
     def send_now(self, message: Outgoing) -> str:
         """Send on an idle connection (or a new one), blocking."""

@@ -21,7 +21,7 @@ from adapters.notify.service import campaign_desk
 from adapters.settings import load_settings
 from domain.campaign_commands import AllowedHours, CreateCampaign
 from domain.notification_values import NotificationChannel as C
-from projections.campaign_queries import read_campaign, read_skipped, tally
+from projections.campaign_queries import read_campaign, read_results, read_skipped, tally
 from tests.integration.notify_support import (
     ALWAYS,
     SmsProvider,
@@ -181,6 +181,55 @@ class TestCancel:
 
         assert provider.received == []
         assert tally_of(services, campaign_id) == {"not_sent": 2}
+
+
+class TestNeverReached:
+    async def test_recipients_never_asked_for_before_the_cancel_are_not_sent(
+        self, services: Services, provider: SmsProvider
+    ) -> None:
+        clock = Clock(START)
+        campaign_id = campaign(services, clients(services, 3))
+        campaign_desk(services, load_settings()).cancel(campaign_id, "supervisor", START)
+        project(services)
+
+        settle(runner(services, clock), services)
+        await dispatcher(services, {C.SMS: provider.gateway()}, clock).step()
+
+        assert provider.received == []
+        assert tally_of(services, campaign_id) == {"not_sent": 3}
+        assert reasons(services, campaign_id) == {"campaign cancelled"}
+        assert figures(services, campaign_id) == (3, 3, 0)
+
+    async def test_recipients_never_asked_for_by_the_end_of_the_window_are_not_sent(
+        self, services: Services, provider: SmsProvider
+    ) -> None:
+        clock = Clock(START)
+        campaign_id = campaign(services, clients(services, 2))
+        project(services)
+        closed = AllowedHours.parse("00:00-01:00")  # the window passes outside the hours
+        run = runner(services, clock, closed)
+        settle(run, services)
+
+        clock.at = START + timedelta(hours=3)
+        settle(run, services)
+
+        assert tally_of(services, campaign_id) == {"not_sent": 2}
+        assert reasons(services, campaign_id) == {"campaign window ended"}
+        assert figures(services, campaign_id) == (2, 2, 0)
+
+
+def reasons(services: Services, campaign_id: UUID) -> set[str | None]:
+    """Why the campaign's notifications were not sent."""
+    with services.pool.connection() as conn:
+        return {r.reason for r in read_results(conn, campaign_id, None, 100, None)}
+
+
+def figures(services: Services, campaign_id: UUID) -> tuple[int, int, int]:
+    """Recipients, requested and skipped, as the campaign's progress counts them."""
+    with services.pool.connection() as conn:
+        found = read_campaign(conn, campaign_id)
+    assert found is not None
+    return found.recipients, found.requested, found.skipped
 
 
 class TestCommandLine:
