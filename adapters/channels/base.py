@@ -44,9 +44,12 @@ def duration(start: datetime, end: datetime) -> str:
 
 
 def check_order(earlier: datetime, later: datetime, fields: str) -> None:
-    """Refuse a message whose moments are out of order (msgspec reports it as invalid)."""
+    """Refuse a message whose moments are out of order (msgspec reports it as invalid); the
+    reason ends with msgspec's own "- at `$.field`", so the dead letter names the later one
+    in its field header as for any other invalid field."""
     if later < earlier:
-        raise ValueError(f"{fields}: the second moment is before the first")
+        first, second = (name.strip() for name in fields.split(","))
+        raise ValueError(f"{second} is before {first} - at `$.{second}`")
 
 
 def meter_summary(where: str, reading: MeterReading) -> str:

@@ -100,7 +100,8 @@ class TestDecodingRefusals:
         rejection = refusal("phone", call_ended(endedAt="2026-03-02T09:00:00+03:00"))
 
         assert rejection.code == "VALIDATION"
-        assert "startedAt, endedAt" in rejection.reason
+        assert rejection.reason.startswith("endedAt is before startedAt")
+        assert rejection.field == "$.endedAt"
 
 
 class TestLedgerRefusals:
