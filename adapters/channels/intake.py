@@ -46,6 +46,9 @@ def read(adapter: ChannelAdapter, msg: Msg) -> Delivery:
     """Decode and map a message; one that cannot be (malformed, invalid, nested too deeply for
     the decoder, or anything else raised on the way) carries its rejection: it would fail the
     same way on every redelivery, and raising here would stop the whole batch."""
+    if not msg.data.strip():  # msgspec says "Input data was truncated", which puzzles a sender
+        return Delivery(msg, rejection=Rejection("MALFORMED_JSON", "the message is empty: a"
+                                                 " JSON object with its kind was expected"))
     try:
         message = adapter.decode(msg.data)
         commands = adapter.to_commands(message)

@@ -41,6 +41,13 @@ class TestUnreadable:
         assert batch.unique == [refused, good]
 
 
+    def test_an_empty_message_is_said_to_be_empty(self) -> None:
+        batch = Batch.read(CHANNELS["phone"], fetched(b"", b" \n"))
+
+        assert [(d.rejection.code, d.rejection.reason.split(":")[0]) for d in batch.deliveries
+                if d.rejection is not None] == [("MALFORMED_JSON", "the message is empty")] * 2
+
+
 class TestRepeatKey:
     def test_one_registration_number_on_two_accounts_is_no_repeat(self) -> None:
         letters = [example("mail", "letter_registered", messageId=f"m{n}",
