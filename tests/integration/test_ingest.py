@@ -45,11 +45,6 @@ def settings(nats_names: NatsNames) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def subjects(settings: Settings) -> Subjects:
-    return Subjects.of(settings)
-
-
-@pytest.fixture(scope="module")
 def services(database_url: str) -> Iterator[Services]:
     """The ledger with its read models following the log."""
     prepare_database(database_url)

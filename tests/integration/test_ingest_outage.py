@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from functools import partial
 
 import pytest
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
-from adapters.bootstrap import Services, build, prepare_database
+from adapters.bootstrap import Services
 from adapters.channels.consumer import IngestConsumer
 from adapters.channels.registry import CHANNELS
 from adapters.channels.replays import already_stored
 from adapters.nats.streams import Subjects, connect
 from adapters.nats.workers import start_workers_thread
-from adapters.settings import Settings, load_settings
+from adapters.settings import Settings
 from domain.values import Channel
 from tests.conftest import NatsNames
 from tests.integration.ingest_support import (
@@ -37,19 +37,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def settings(nats_names: NatsNames) -> Settings:
     return ingest_settings(nats_names, "outage")
-
-
-@pytest.fixture(scope="module")
-def subjects(settings: Settings) -> Subjects:
-    return Subjects.of(settings)
-
-
-@pytest.fixture(scope="module")
-def services(database_url: str) -> Iterator[Services]:
-    prepare_database(database_url)
-    built = build(database_url, load_settings(), pool_size=5)
-    yield built
-    built.close()
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,6 @@ from tests.integration.notify_support import (
     dispatcher,
     project,
     reachable_by,
-    sms_provider,
 )
 from tests.integration.sla_support import MSK, new_account, services_on, sla_database
 
@@ -43,12 +42,6 @@ def services(pg_server_url: str, run_id: str) -> Iterator[Services]:
     with sla_database(pg_server_url, f"ledger_notify_campaigns_{run_id}") as url, services_on(
             url) as built:
         yield built
-
-
-@pytest.fixture
-def provider() -> Iterator[SmsProvider]:
-    with sms_provider() as found:
-        yield found
 
 
 class Clock:

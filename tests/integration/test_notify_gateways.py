@@ -36,7 +36,6 @@ from tests.integration.notify_support import (
     one,
     project,
     reachable_by,
-    sms_provider,
 )
 from tests.integration.sla_support import new_account, now, services_on, sla_database
 
@@ -55,12 +54,6 @@ def bot(services: Services) -> Notifier:
     found = notifier(services)
     found.start_at_head()
     return found
-
-
-@pytest.fixture
-def provider() -> Iterator[SmsProvider]:
-    with sms_provider() as found:
-        yield found
 
 
 @pytest.fixture

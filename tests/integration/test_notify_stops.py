@@ -26,7 +26,6 @@ from tests.integration.notify_support import (
     notifications,
     project,
     reachable_by,
-    sms_provider,
 )
 from tests.integration.sla_support import (
     OPERATOR,
@@ -47,12 +46,6 @@ def services(pg_server_url: str, run_id: str) -> Iterator[Services]:
     with sla_database(pg_server_url, f"ledger_notify_stops_{run_id}") as url, services_on(
             url) as built:
         yield built
-
-
-@pytest.fixture
-def provider() -> Iterator[SmsProvider]:
-    with sms_provider() as found:
-        yield found
 
 
 class SlowMailbox(Mailbox):
