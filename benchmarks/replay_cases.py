@@ -3,6 +3,7 @@ rebuilds. Each returns how many events it went through."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -105,3 +106,42 @@ def rebuild(services: Services, name: str, bulk: bool) -> Case:
             projector.catch_up(counted)
         return count
     return run
+
+
+
+def raw_write_seconds(url: str, tables: tuple[str, ...]) -> float | None:
+    """How long the server takes to write the rows a rebuild left in `tables`: they are
+    copied out (binary, already encoded), then timed going into empty copies of the tables
+    with the same indexes, in one transaction. That is the share of a rebuild no client work
+    can take away; run it right after the rebuild. None when the tables are empty."""
+    with psycopg.connect(url) as conn:
+        counts = [conn.execute(sql.SQL("SELECT count(*) FROM {}").format(
+            sql.Identifier(table))).fetchone() for table in tables]
+        if not any(row and row[0] for row in counts):
+            return None
+        data = {table: _copied_out(conn, table) for table in tables}
+        for table in tables:
+            conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(
+                _copy_of(table), sql.Identifier(table)))
+        conn.commit()
+        started = time.perf_counter()
+        with conn.transaction():
+            for table, chunks in data.items():
+                with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN (FORMAT BINARY)").format(
+                        _copy_of(table))) as copy:
+                    for chunk in chunks:
+                        copy.write(chunk)
+        seconds = time.perf_counter() - started
+        for table in tables:
+            conn.execute(sql.SQL("DROP TABLE {}").format(_copy_of(table)))
+    return seconds
+
+
+def _copy_of(table: str) -> sql.Identifier:
+    return sql.Identifier(f"bench_copy_{table}")
+
+
+def _copied_out(conn: psycopg.Connection[Any], table: str) -> list[bytes]:
+    with conn.cursor().copy(sql.SQL("COPY {} TO STDOUT (FORMAT BINARY)").format(
+            sql.Identifier(table))) as copy:
+        return [bytes(chunk) for chunk in copy]
