@@ -12,18 +12,21 @@ from functools import partial
 from typing import Any
 
 import msgspec
+from psycopg_pool import ConnectionPool
 
 from adapters.group_commit import GroupCommitter
 from adapters.pd_keys import PdKeyStore
+from adapters.projector import wait_for
 from domain.access_audit import RecordAccess, record_accesses
 from domain.commands import ErasePersonalData
-from domain.errors import ForbiddenError, NotFoundError
+from domain.errors import ConflictError, ForbiddenError, NotFoundError
 from domain.identity import account_stream_id
 from domain.ledger import Ledger, Outcome
 from domain.personal_data import personal_fields
 from domain.purpose import declare, parse_purpose, purpose_text
 from domain.values import ERASED
 from projections.base import event_type
+from projections.contact_links import linked_contacts
 
 
 @dataclass(frozen=True)
@@ -121,3 +124,39 @@ def erase(
         raise NotFoundError(f"account {number} not found")
     keys.destroy(account_stream_id(number), command.ground)
     return committer.execute(command, actor, datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """An account's erasure and the unidentified contacts erased with it."""
+
+    outcome: Outcome
+    linked: list[str]
+    last_position: int
+
+
+def erase_with_linked(
+    ledger: Ledger, committer: GroupCommitter, keys: PdKeyStore, pool: ConnectionPool,
+    command: ErasePersonalData, actor: str, wait_seconds: float,
+) -> Erasure:
+    """Erase the account and every unidentified contact linked to it now, on the same ground.
+
+    A linked contact is the same person (domain/unidentified.py): its calls show in the
+    account's timeline, and erasing the account alone left their personal data readable.
+    The links are read once the contact_links read model has reached the log's head; when it
+    has not (its runner stopped), nothing is erased and the caller is told to try again."""
+    if ledger.account(command.account_number) is None:
+        raise NotFoundError(f"account {command.account_number} not found")
+    head = ledger.recorder.max_notification_id() or 0
+    if not wait_for(pool, "contact_links", head, wait_seconds):
+        raise ConflictError(
+            "the contacts linked to this account are not known yet (the contact_links read"
+            " model is behind the log): nothing was erased; try again")
+    with pool.connection() as conn:
+        linked = linked_contacts(conn, command.account_number)
+    outcome = erase(ledger, committer, keys, command, actor)
+    last = outcome.position
+    for ref in linked:
+        contact = ErasePersonalData(account_number=ref, ground=command.ground)
+        last = max(last, erase(ledger, committer, keys, contact, actor).position)
+    return Erasure(outcome, linked, last)

@@ -25,6 +25,10 @@ LINK = """
 mutation($input: LinkContactInput!) {
   linkContact(input: $input) { position contactRef duplicate account { number } }
 }"""
+ERASE_LINKED = """
+mutation($input: ErasureInput!) {
+  erasePersonalData(input: $input) { position accountNumber linkedContacts }
+}"""
 TIMELINE = """
 query($number: String!) {
   account(number: $number) { timeline(first: 50) { edges { node {
@@ -163,6 +167,47 @@ class TestUnidentifiedContacts:
         contact = [e["details"] for e in shown if e["eventType"] == "ContactPointRecorded"]
         assert summaries == ["[erased]"]
         assert contact[0]["value"] == "[erased]"
+
+    def test_erasing_an_account_erases_the_contacts_linked_to_it(
+        self, ledger: LedgerClient
+    ) -> None:
+        account, other = account_number(), account_number()
+        for number in (account, other):
+            ledger.record({"accountNumber": number, "channel": "OFFICE", "direction": "INBOUND",
+                           "occurredAt": "2026-03-01T10:00:00+03:00", "summary": "Визит"})
+        calls = {number: record(ledger, {"phone": phone()}, summary=f"Звонил по {number}").data[
+            "recordUnidentifiedInteraction"]["contactRef"] for number in (account, other)}
+        for number, ref in calls.items():
+            ledger.gql(LINK, {"input": {"contactRef": ref, "accountNumber": number}})
+
+        erased = ledger.gql(ERASE_LINKED, {"input": {
+            "accountNumber": account, "ground": "152-ФЗ ст. 21: согласие отозвано"}},
+            token=Role.ADMIN).data["erasePersonalData"]
+
+        assert erased["accountNumber"] == account
+        assert erased["linkedContacts"] == [calls[account]]
+
+        def call_summaries(number: str) -> list[str]:
+            return [e["summary"] for e in entries(ledger, number, PURPOSE)
+                    if e["eventType"] == "InteractionRecorded" and e["accountNumber"] != number]
+
+        assert call_summaries(account) == ["[erased]"]  # the contact's own stream too
+        assert [e["summary"] for e in entries(ledger, calls[account], PURPOSE)
+                if e["eventType"] == "InteractionRecorded"] == ["[erased]"]
+        assert call_summaries(other) == [f"Звонил по {other}"]  # another client's link stays
+        grounds = [e["details"]["ground"] for e in entries(ledger, calls[account], PURPOSE)
+                   if e["eventType"] == "PersonalDataErased"]
+        assert grounds == ["152-ФЗ ст. 21: согласие отозвано"]
+
+    def test_an_account_without_linked_contacts_erases_only_itself(
+        self, ledger: LedgerClient
+    ) -> None:
+        account = account_number()
+        ledger.record({"accountNumber": account, "channel": "OFFICE", "direction": "INBOUND",
+                       "occurredAt": "2026-03-01T10:00:00+03:00", "summary": "Визит"})
+        erased = ledger.gql(ERASE_LINKED, {"input": {
+            "accountNumber": account, "ground": "152-ФЗ ст. 21"}}, token=Role.ADMIN)
+        assert erased.data["erasePersonalData"]["linkedContacts"] == []
 
 
 class TestRefusals:
