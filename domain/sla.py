@@ -39,7 +39,7 @@ _TAKEN_UP = ("AppealAssigned", "ClarificationRequested", "AppealDeferred", "Appe
 """A deferred appeal is taken up again by any step of work on it (9.1.5)."""
 
 DEFAULT_POLICY = SlaPolicy(
-    version="sla-md-default-2",
+    version="sla-md-default-3",
     rules=(
         TimerRule(id="written.registration", clause="8.4.10",
                   starts_on="AppealRegistered", forms=_WRITTEN,
@@ -68,7 +68,8 @@ DEFAULT_POLICY = SlaPolicy(
                   starts_on="InteractionRecorded",
                   channels=(Channel.PHONE, Channel.OFFICE, Channel.CHAT),
                   term=24, unit=_HOURS,
-                  stops_on=("SurveySent",), cancelled_on=("SurveyNotSent",)),
+                  stops_on=("SurveySent",), cancelled_on=("SurveyNotSent",),
+                  met_after_cancel=True),
         TimerRule(id="callback.agreed", clause="8.2.3, 8.2.8, 5.5.1.11",
                   starts_on="CallbackAgreed", channels=(Channel.PHONE, Channel.CHAT),
                   term=0, unit=_AGREED,

@@ -16,7 +16,7 @@ from uuid import UUID
 from domain.calendar import BusinessCalendar
 from domain.events import AppealEvent
 from domain.sla_rules import CountedFrom, SlaPolicy, TimerRule
-from domain.sla_timer import Mark, Timer
+from domain.sla_timer import Mark, Timer, TimerState
 from domain.values import Channel, Direction
 
 if TYPE_CHECKING:
@@ -40,6 +40,19 @@ def stop_if_named(
         timer.stop(at, met=False, calendar=calendar)
     else:
         return False
+    return True
+
+
+def met_after_cancel(
+    timer: Timer, rule: TimerRule | None, event_name: str, at: datetime,
+    calendar: BusinessCalendar,
+) -> bool:
+    """Meet a cancelled timer whose rule lets a later stop event meet it (a survey recorded
+    not sent, then sent: its send was in flight); False if it does not apply."""
+    if (timer.outcome != TimerState.CANCELLED or rule is None or not rule.met_after_cancel
+            or event_name not in rule.stops_on):
+        return False
+    timer.stop(at, met=True, calendar=calendar)
     return True
 
 
@@ -99,6 +112,10 @@ class TimerFollower:
     def _open(self, about: Any) -> list[Timer]:
         return [f.timer for f in self.timers.values() if f.timer.outcome is None and about(f)]
 
+    def _cancelled(self, about: Any) -> list[Timer]:
+        return [f.timer for f in self.timers.values()
+                if f.timer.outcome == TimerState.CANCELLED and about(f)]
+
     def _stop(self, timer: Timer, name: str, at: datetime) -> bool:
         return stop_if_named(timer, self._rules.get(timer.kind), name, at, self.calendar)
 
@@ -136,6 +153,9 @@ class TimerFollower:
                 lambda f: f.interaction_id == interaction)
             for timer in self._open(mine):
                 self._stop(timer, name, event.at)
+            for timer in self._cancelled(mine):
+                met_after_cancel(timer, self._rules.get(timer.kind), name, event.at,
+                                 self.calendar)
 
     def _new(
         self, subject: str, rule: TimerRule, event: Any, started: datetime,

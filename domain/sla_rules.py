@@ -47,6 +47,9 @@ class TimerRule(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields
     warn_at: tuple[Share, ...] = (0.7, 0.9)
     stops_on: tuple[EventName, ...] = ()
     cancelled_on: tuple[EventName, ...] = ()
+    met_after_cancel: bool = False
+    """A stop event after a cancellation still meets the timer: a survey stopped while its
+    send was in flight went out after all (SurveyNotSent, then SurveySent)."""
     pauses_in: tuple[AppealStatus, ...] = ()
     clause: str = ""
 

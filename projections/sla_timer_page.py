@@ -19,7 +19,7 @@ from uuid import UUID
 from psycopg import Cursor, sql
 from psycopg.rows import dict_row
 
-from domain.sla_timer import Timer
+from domain.sla_timer import Timer, TimerState
 from domain.values import Direction
 from projections.base import LoggedEvent
 from projections.page import RowSink
@@ -135,6 +135,14 @@ class PageTimerStore:
         """An account's timers on a channel that have not stopped."""
         return self._open(self._by_channel.get((account_number, channel), ()))
 
+    def cancelled_of_appeal(self, appeal_number: str) -> list[Timer]:
+        """The appeal's cancelled timers (a later stop may still meet one)."""
+        return self._cancelled(self._by_appeal.get(appeal_number, ()))
+
+    def cancelled_of_interaction(self, interaction_id: UUID) -> list[Timer]:
+        """A contact's cancelled timers."""
+        return self._cancelled(self._by_interaction.get(interaction_id, ()))
+
     def add_appeal(self, appeal: AppealFacts) -> None:
         """Remember an appeal the timers follow (a replayed one is ignored)."""
         self._appeals.setdefault(appeal.appeal_number, _shallow(appeal))
@@ -168,6 +176,10 @@ class PageTimerStore:
     def _open(self, timer_ids: Iterable[str]) -> list[Timer]:
         return [_copy(self._timers[t].timer) for t in sorted(timer_ids)
                 if self._timers[t].timer.outcome is None]
+
+    def _cancelled(self, timer_ids: Iterable[str]) -> list[Timer]:
+        return [_copy(self._timers[t].timer) for t in sorted(timer_ids)
+                if self._timers[t].timer.outcome == TimerState.CANCELLED]
 
 
 @dataclass(frozen=True)

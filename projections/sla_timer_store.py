@@ -124,6 +124,12 @@ class TimerRows(Protocol):
     def open_on_channel(self, account_number: str, channel: str) -> list[Timer]:
         """An account's timers on a channel that have not stopped."""
 
+    def cancelled_of_appeal(self, appeal_number: str) -> list[Timer]:
+        """The appeal's cancelled timers (a later stop may still meet one)."""
+
+    def cancelled_of_interaction(self, interaction_id: UUID) -> list[Timer]:
+        """A contact's cancelled timers."""
+
     def add_appeal(self, appeal: AppealFacts) -> None:
         """Remember an appeal the timers follow (a replayed one is ignored)."""
 
@@ -172,6 +178,16 @@ class TimerStore:
             sql.SQL("WHERE account_number = %s AND channel = %s AND outcome IS NULL"),
             (account_number, channel),
         )
+
+    def cancelled_of_appeal(self, appeal_number: str) -> list[Timer]:
+        """The appeal's cancelled timers (a later stop may still meet one)."""
+        return self._timers(sql.SQL("WHERE appeal_number = %s AND outcome = 'cancelled'"),
+                            (appeal_number,))
+
+    def cancelled_of_interaction(self, interaction_id: UUID) -> list[Timer]:
+        """A contact's cancelled timers."""
+        return self._timers(sql.SQL("WHERE interaction_id = %s AND outcome = 'cancelled'"),
+                            (interaction_id,))
 
     def _timers(self, where: sql.Composable, params: tuple[Any, ...]) -> list[Timer]:
         rows = self._cur.execute(_SELECT + where + sql.SQL(" ORDER BY timer_id"), params)

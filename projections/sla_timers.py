@@ -19,6 +19,7 @@ from domain.sla import DEFAULT_POLICY, CountedFrom, SlaPolicy, TimerRule
 from domain.sla_follow import (
     CALLBACK_AGREED,
     CALLBACK_MADE,
+    met_after_cancel,
     pause_or_resume,
     stop_if_named,
     timer_id,
@@ -152,6 +153,12 @@ class SlaTimersProjection:
             store.open_of_interaction(interaction) if interaction else [])
         for timer in timers:
             if self._stop_if_named(timer, logged.type, event_time(event)):
+                store.save(timer, logged.position)
+        cancelled = store.cancelled_of_appeal(number) if number else (
+            store.cancelled_of_interaction(interaction) if interaction else [])
+        for timer in cancelled:
+            if met_after_cancel(timer, self._rules.get(timer.kind), logged.type,
+                                event_time(event), self.calendar):
                 store.save(timer, logged.position)
 
     def _stop_if_named(self, timer: Timer, event_name: str, at: datetime) -> bool:

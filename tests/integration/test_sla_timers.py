@@ -15,7 +15,9 @@ from adapters.clock import SlaClock
 from adapters.follower import LogFollower
 from adapters.projector import Projector, position_of
 from domain import commands as c
+from domain import notification_commands as n
 from domain.identity import account_stream_id
+from domain.notification_values import NotificationChannel as C
 from domain.replay import replay_until
 from domain.sla import DEFAULT_POLICY, SlaPolicy, load_policy
 from domain.sla_timer import TimerState
@@ -23,6 +25,7 @@ from domain.values import AppealStatus, AppealType, Channel, Direction, WithoutC
 from projections.base import Projection
 from projections.sla_timer_queries import TimerFilter, TimerView, read_timers
 from projections.sla_timers import SlaTimersProjection
+from tests.integration.notify_support import notifications, notifier, reachable_by
 from tests.integration.sla_support import (
     MSK,
     act,
@@ -194,6 +197,41 @@ class TestContacts:
 
         assert callback.due_at == agreed
         assert (callback.outcome, callback.met_at) == (TimerState.MET, before)
+
+    def test_a_survey_recorded_not_sent_then_sent_is_met_live_rebuilt_and_as_of(
+        self, services: Services
+    ) -> None:
+        bot = notifier(services)
+        bot.start_at_head()
+        account = new_account()
+        reachable_by(services, account, C.EMAIL, email="client@example.ru")
+        act(services, contact(account, now()))
+        while bot.step():
+            pass
+        (survey,) = [n for n in notifications(services, account) if n.kind == "survey"]
+        which = survey.notification_id
+        act(services, n.RecordNotificationNotSent(
+            account_number=account, notification_id=which, at=now(), reason="согласие отозвано"))
+        sent = now()  # its send was in flight: it went out after all
+        act(services, n.RecordNotificationSent(
+            account_number=account, notification_id=which, at=sent, gateway_message_id="smtp-1"))
+        catch_up(services)
+
+        def survey_timer() -> tuple[object, ...]:
+            (found,) = [(v.timer.outcome, v.timer.met_at) for v in contact_timers(
+                services, account) if v.timer.kind == "survey.send"]
+            return found
+
+        live = survey_timer()
+        projected(services, services.projections["sla_timers"], 1)
+        replayed = replay_until(services.ledger.repository.event_store.get(
+            account_stream_id(account)))
+
+        assert live == (TimerState.MET, sent)
+        assert survey_timer() == live
+        assert replayed is not None
+        assert [(t.state, t.stopped_at) for t in replayed.timers
+                if t.kind == "survey.send"] == [live]
 
 
 def contact_timers(services: Services, account: str) -> list[TimerView]:
