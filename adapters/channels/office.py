@@ -63,13 +63,14 @@ class QueueTicket(ChannelMessage, frozen=True, kw_only=True, tag="queue_ticket")
         check_order(self.issued_at, self.called_at, "issuedAt, calledAt")
 
     def to_commands(self) -> list[c.Command]:
-        """One inbound contact, timed from the ticket's issue."""
+        """One inbound contact from the ticket's issue until, at least, its call to a desk:
+        timers that run from a contact's end (the survey's 24 hours) start no earlier."""
         summary = (f"Электронная очередь {self.office}: талон {self.ticket} ({self.service}), "
                    f"ожидание {duration(self.issued_at, self.called_at)}, окно {self.desk}")
         return [c.RecordInteraction(
             account_number=self.account_number, channel=Channel.OFFICE,
-            direction=Direction.INBOUND, occurred_at=self.issued_at, summary=summary,
-            operator=self.operator, external_id=self.external_id,
+            direction=Direction.INBOUND, occurred_at=self.issued_at, ended_at=self.called_at,
+            summary=summary, operator=self.operator, external_id=self.external_id,
         )]
 
 

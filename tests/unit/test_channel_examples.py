@@ -76,6 +76,7 @@ class TestOffice:
 
         assert isinstance(command, c.RecordInteraction)
         assert command.occurred_at == datetime(2026, 3, 2, 9, 5, tzinfo=MSK)
+        assert command.ended_at == datetime(2026, 3, 2, 9, 17, 30, tzinfo=MSK)  # called
         assert "талон A-015" in command.summary
         assert "ожидание 12 мин 30 с" in command.summary
         assert "окно 3" in command.summary
