@@ -3,8 +3,8 @@
     python -m benchmarks.replay [--database-url URL] [--events N] [--keep]
 
 Without --database-url it creates a scratch database on the local server (or the embedded
-one) and drops it at the end (unless --keep). The target size is 1,000,000 events (about twenty
-minutes on two shared cores, most of it the SLA timers' rebuild); the default, 200,000, five.
+one) and drops it at the end (unless --keep). The target size is 1,000,000 events (about thirty
+minutes on two shared cores, most of it decoding and the rebuilds); the default, 200,000, five.
 Every rate is events per second over the same rows in the same run; the ratios divide by the
 two raw binary-format scans (a server-side cursor, as the library fetches; and chunked
 streaming, psycopg 3.2 on libpq 17+).
