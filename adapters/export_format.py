@@ -8,12 +8,16 @@ data stays encrypted), so the file alone recomputes every hash.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
 
 from adapters.checkpoint_check import Anchor
 from domain.chain import Head, Step
+
+Hash = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
+"""A SHA-256 as 64 lower-case hex digits: a file holding anything else is refused by field."""
 
 
 class ExportedEvent(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
@@ -24,8 +28,8 @@ class ExportedEvent(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     position: int
     topic: str
     state: bytes
-    prev_hash: str
-    hash: str
+    prev_hash: Hash
+    hash: Hash
     recorded_at: datetime
 
 
@@ -34,7 +38,7 @@ class ExportedHead(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 
     stream_id: UUID
     version: int
-    hash: str
+    hash: Hash
 
     @classmethod
     def of(cls, head: Head) -> ExportedHead:
@@ -49,7 +53,7 @@ class ExportedHead(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
 class ProofStep(msgspec.Struct, frozen=True, kw_only=True):
     """A sibling on the path to the root, and whether it is on the left."""
 
-    hash: str
+    hash: Hash
     left: bool
 
     def step(self) -> Step:

@@ -23,7 +23,7 @@ from adapters.export_format import (
     signature_decoder,
     trailer_decoder,
 )
-from adapters.export_signing import key_id, signature_problem
+from adapters.export_signing import SigningKeyError, key_id, public_key, signature_problem
 from adapters.verify import Verdict
 from domain.chain import Head, merkle_root, root_of_proof
 from domain.checkpoint import CHECKPOINT_STREAM_ID
@@ -52,8 +52,10 @@ def verify_file(
     breaks = checker.ordered_breaks()
     if trailer is None:
         breaks.append(_cut_short(lines.last))
-    elif trailer.checkpoint is not None and trailer.proof is not None:
-        breaks += _check_proof(checker, trailer, claimed, lines.first, root)
+    else:
+        breaks += _check_root(trailer, root)
+        if trailer.checkpoint is not None and trailer.proof is not None:
+            breaks += _check_proof(checker, trailer, claimed, lines.first)
     breaks += _check_signature(path, tail, public_keys)
     anchors = [] if trailer is None or trailer.checkpoint is None else [trailer.checkpoint]
     return Verdict(events=checker.events, streams=len(checker.heads), pending=0,
@@ -144,15 +146,20 @@ def _file_break(problem: str, expected: str | None, found: str | None) -> Break:
 
 
 def _signed(tail: _Tail, public_keys: Sequence[Ed25519PublicKey]) -> str:
+    """Which key signed: the id of the public key in the line, never the id it claims."""
     if tail.signature is None:
         return "not signed"
+    try:
+        signer = key_id(public_key(tail.signature.public_key, "the signature line"))
+    except SigningKeyError:
+        return "signed with a public key that is no Ed25519 key"
     if not public_keys:
         held = "give --public-key to check it is the ledger's"
-    elif tail.signature.key_id in {key_id(k) for k in public_keys}:
+    elif signer in {key_id(k) for k in public_keys}:
         held = "a key you hold"
     else:
         held = "not a key you hold"
-    return f"signed with key {tail.signature.key_id} ({held})"
+    return f"signed with key {signer} ({held})"
 
 
 def _claimed(trailer: Trailer | None) -> list[Head]:
@@ -163,14 +170,32 @@ def _claimed(trailer: Trailer | None) -> list[Head]:
     return [] if trailer.proof.leaf is None else [trailer.proof.leaf.head()]
 
 
+def _check_root(trailer: Trailer, root: str | None) -> list[Break]:
+    """The root the auditor holds must be the file's checkpoint, and that checkpoint must
+    vouch for the file's events (a proof): else `--root` would have checked nothing."""
+    if root is None:
+        return []
+    anchor = trailer.checkpoint
+    if anchor is None:
+        return [Break(stream_id=CHECKPOINT_STREAM_ID, version=0, position=None,
+                      problem="the file has no checkpoint to hold the root you hold against"
+                      " (its events came after the last one: export again after the next)",
+                      expected=root, found=None)]
+    if root != anchor.root:
+        problem, found = "the file's checkpoint is not the one you hold", anchor.root
+    elif trailer.proof is None:
+        problem, found = ("the file holds no proof that its events are under the checkpoint"
+                          " you hold (they came after it: export again after the next)", None)
+    else:
+        return []
+    return [Break(stream_id=CHECKPOINT_STREAM_ID, version=anchor.version,
+                  position=anchor.event_position, problem=problem, expected=root, found=found)]
+
+
 def _check_proof(checker: ChainChecker, trailer: Trailer, claimed: list[Head],
-                 first: dict[UUID, int], root: str | None) -> list[Break]:
+                 first: dict[UUID, int]) -> list[Break]:
     assert trailer.checkpoint is not None and trailer.proof is not None
     anchor, proof = trailer.checkpoint, trailer.proof
-    if root is not None and root != anchor.root:
-        return [Break(stream_id=CHECKPOINT_STREAM_ID, version=anchor.version,
-                      position=anchor.event_position, problem="the file's checkpoint is not"
-                      " the one you hold", expected=root, found=anchor.root)]
     if proof.leaf is not None:
         found_root = root_of_proof(proof.leaf.head(), [s.step() for s in proof.path])
     else:

@@ -23,6 +23,7 @@ from adapters.bootstrap import (
 )
 from adapters.checkpoint_check import Anchor
 from adapters.export_audit import AccessNotRecordedError, AuditedExport
+from adapters.export_format import Trailer
 from adapters.export_signing import SigningKeyError, export_signer, key_id, public_key
 from adapters.export_verify import ExportFileError, verify_file
 from adapters.log_scan import events_table
@@ -135,12 +136,20 @@ def export_events(args: argparse.Namespace, settings: Settings) -> int:
             print(f"ledger export: the access could not be recorded, nothing exported: {error}",
                   file=sys.stderr)
             return 1
-    covered = trailer.checkpoint
-    print(f"exported {trailer.events} events of {audited.recorded} accounts (access recorded); " + (
-        f"proof against the checkpoint of position {covered.position}, root {covered.root}"
-        if covered else trailer.note or "no checkpoint")
-        + f"; signed with key {key_id(signer.public)}", file=sys.stderr)
+    print(f"exported {trailer.events} events of {audited.recorded} accounts (access recorded); "
+          f"{_covered(trailer)}; signed with key {key_id(signer.public)}", file=sys.stderr)
     return 0
+
+
+def _covered(trailer: Trailer) -> str:
+    """What the file's checkpoint vouches for: a proof, or nothing yet (events after it)."""
+    anchor = trailer.checkpoint
+    if anchor is None:
+        return trailer.note or "no checkpoint"
+    if trailer.proof is None:
+        return (f"no proof: the events came after the last checkpoint (position"
+                f" {anchor.position}); export again after the next one")
+    return f"proof against the checkpoint of position {anchor.position}, root {anchor.root}"
 
 
 def verify(args: argparse.Namespace, settings: Settings) -> int:

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from adapters.export import export
 from adapters.export_signing import ExportSigner, key_id, public_text
-from adapters.export_verify import verify_file
+from adapters.export_verify import ExportFileError, verify_file
 from adapters.log_scan import events_table
 from domain.identity import account_stream_id
 from tests.integration.audit_support import (
@@ -51,6 +51,10 @@ class Exports:
         self.since = folder / "since.ndjson"
         self.by_cli = folder / "cli.ndjson"
         self.signed = folder / "signed.ndjson"
+        self.after = folder / "after.ndjson"
+        """An account whose events all came after the last checkpoint: no proof."""
+        self.after_summary = b""
+        """What `ledger export` said of that account's file."""
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +75,11 @@ def exports(pg_server_url: str, run_id: str,
         with made.signed.open("wb") as out:
             export(url, table, mapper, out, stream_id=stream, signer=SIGNER)
         made.by_cli.write_bytes(_cli(["export", accounts[0]], url).stdout)
+        later = fresh_account()
+        history(services, later)
+        with made.after.open("wb") as out:
+            export(url, table, mapper, out, stream_id=account_stream_id(later))
+        made.after_summary = _cli(["export", later], url).stderr
     drop_database(pg_server_url, name)
     yield made
 
@@ -179,6 +188,43 @@ class TestExportVerifiedAlone:
 
         assert verdict.breaks[0].problem == "the file's checkpoint is not the one you hold"
 
+    def test_the_checkpoint_held_holds_a_file_it_covers(self, exports: Exports) -> None:
+        held = verify_file(exports.one).anchors[0].root
+
+        assert verify_file(exports.one, root=held).intact
+
+    def test_a_root_held_checks_nothing_in_a_file_without_proof(self, exports: Exports) -> None:
+        held = verify_file(exports.one).anchors[0].root
+        alone = verify_file(exports.after)
+
+        assert alone.intact and alone.anchors  # its checkpoint, which does not cover it
+        problems = [b.problem for b in verify_file(exports.after, root=held).breaks]
+        wrong = [b.problem for b in verify_file(exports.after, root="ab" * 32).breaks]
+        assert [p.split(" (")[0] for p in problems] == [
+            "the file holds no proof that its events are under the checkpoint you hold"]
+        assert wrong == ["the file's checkpoint is not the one you hold"]
+
+    def test_the_export_says_when_its_file_holds_no_proof(self, exports: Exports) -> None:
+        assert b"no proof: the events came after the last checkpoint" in exports.after_summary
+        assert b"proof against" not in exports.after_summary
+
+    @pytest.mark.parametrize("field", ["prevHash", "hash"])
+    def test_a_hash_that_is_no_hex_is_refused_by_line_and_field(
+        self, exports: Exports, tmp_path: Path, field: str
+    ) -> None:
+        def spoiled(lines: list[bytes]) -> list[bytes]:
+            event = msgspec.json.decode(lines[1])
+            event[field] = "zz" + event[field][2:]
+            return [lines[0], msgspec.json.encode(event), *lines[2:]]
+
+        bad = rewrite(exports.one, tmp_path / "x.ndjson", spoiled)
+        answer = _cli(["verify", "--file", str(bad)])
+
+        with pytest.raises(ExportFileError, match=f"line 2 .*{field}"):
+            verify_file(bad)
+        assert answer.returncode == 2 and b"Traceback" not in answer.stderr
+        assert b"line 2" in answer.stderr and field.encode() in answer.stderr
+
 
 
 def signature_breaks(path: Path, *held: Ed25519PublicKey) -> list[str]:
@@ -218,6 +264,22 @@ class TestSignedExport:
         assert verify_file(forged).intact  # consistent, and signed by the key it names...
         assert signature_breaks(forged, SIGNER.public) == [  # ...which is not the ledger's
             "the last line (the signature): signed with a key other than the ones you hold"]
+        assert verify_file(forged, public_keys=[SIGNER.public]).signature == (
+            f"signed with key {key_id(forger.public)} (not a key you hold)")
+
+    def test_the_key_named_is_the_one_that_signed_not_the_id_the_line_claims(
+        self, exports: Exports, tmp_path: Path
+    ) -> None:
+        forger = ExportSigner(Ed25519PrivateKey.generate())
+        unsigned = exports.one.read_bytes()
+        line = msgspec.structs.replace(forger.sign(hashlib.sha256(unsigned).digest()),
+                                       key_id=key_id(SIGNER.public))  # claims the ledger's
+        forged = tmp_path / "claims.ndjson"
+        forged.write_bytes(unsigned + msgspec.json.encode(line) + b"\n")
+
+        assert verify_file(forged).signature == (
+            f"signed with key {key_id(forger.public)} (give --public-key to check it is the"
+            " ledger's)")
         assert verify_file(forged, public_keys=[SIGNER.public]).signature == (
             f"signed with key {key_id(forger.public)} (not a key you hold)")
 
