@@ -7,6 +7,7 @@ SLA clock asks it which warnings and breach are owed by now.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -84,40 +85,43 @@ class Timer:
             TimerState.MET if met else TimerState.CANCELLED)
 
     def pause(self, at: datetime) -> None:
-        """The appeal entered a status the policy pauses this timer in."""
-        if self.outcome is None and self.paused_since is None:
+        """The appeal entered a status the policy pauses this timer in. Not once its term
+        has run out: a pause after the due moment (the clock not yet having recorded the
+        breach) would move the term and revive a timer already breached."""
+        if self.outcome is None and self.paused_since is None and at < self.due_at:
             self.paused_since = at
 
     def resume(self, at: datetime, calendar: BusinessCalendar) -> None:
-        """The pause ends: the term moves on by the time paused, in the term's own unit."""
+        """The pause ends: the term, and the warnings not yet given, move on by the time
+        paused, in the term's own unit."""
         if self.paused_since is None:
             return
         paused = max(at - self.paused_since, timedelta(0))
+        days_before = _whole_days(self.paused_seconds)
         self.paused_seconds += paused.total_seconds()
-        old_due = self.due_at
-        self._extend(self.paused_since, at, paused, calendar)
-        shift = self.due_at - old_due
-        self.warn_instants = [
-            t if s in self.warned_shares else t + shift
-            for s, t in zip(self.warn_shares, self.warn_instants, strict=True)
-        ]
-        self.paused_since = None
-
-    def _extend(
-        self, since: datetime, until: datetime, paused: timedelta, calendar: BusinessCalendar
-    ) -> None:
         if self.unit == TermUnit.WORKING_DAYS:
-            days = math.ceil(calendar.working_days_between(since, until))
+            days = math.ceil(calendar.working_days_between(self.paused_since, at))
             self.due_date = _add_working(calendar, self.due_date, days)
-        elif self.unit == TermUnit.CALENDAR_DAYS:  # and off a day off, as the term first was
-            self.due_date += timedelta(days=math.ceil(paused / timedelta(days=1)))
-            if not calendar.is_working_day(self.due_date):
-                self.due_date = calendar.next_working_day(self.due_date)
+            self._move_warnings(lambda t: calendar.after_working_days(t, days))
+        elif self.unit == TermUnit.CALENDAR_DAYS:
+            # from the term's own last day, not from one already moved off a day off
+            days = _whole_days(self.paused_seconds)
+            self.due_date = calendar.add_calendar_days(
+                calendar.local_date(self.started_at), self.term + days)
+            self._move_warnings(lambda t: t + timedelta(days=days - days_before))
         else:
             self.due_at += paused
             self.due_date = calendar.local_date(self.due_at)
-            return
-        self.due_at = calendar.end_of_day(self.due_date)
+            self._move_warnings(lambda t: t + paused)
+        if self.unit in (TermUnit.WORKING_DAYS, TermUnit.CALENDAR_DAYS):
+            self.due_at = calendar.end_of_day(self.due_date)
+        self.paused_since = None
+
+    def _move_warnings(self, move: Callable[[datetime], datetime]) -> None:
+        self.warn_instants = [
+            t if s in self.warned_shares else move(t)
+            for s, t in zip(self.warn_shares, self.warn_instants, strict=True)
+        ]
 
     def record(self, mark: Mark) -> None:
         """The account has recorded this mark: it is not owed again."""
@@ -178,3 +182,8 @@ class Timer:
 
 def _add_working(calendar: BusinessCalendar, last: date, days: int) -> date:
     return calendar.add_working_days(last, days) if days > 0 else last
+
+
+def _whole_days(seconds: float) -> int:
+    """Time paused, rounded up to whole days, as a calendar-day term counts it."""
+    return math.ceil(seconds / 86400)

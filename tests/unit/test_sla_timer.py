@@ -193,8 +193,54 @@ class TestPause:
 
         timer.resume(moscow(2026, 3, 7, 9), CALENDAR)  # five days (rounded up) paused
 
-        assert timer.due_date == date(2026, 3, 30)  # Sat 03-28 is a day off: the next Monday
-        assert timer.due_at == moscow(2026, 3, 31)
+        # 30 days from receipt end Sun 03-22 (moved to Mon 03-23); 35 days end Fri 03-27, a
+        # working day: the pause counts from the term's own end, not from the moved one
+        assert timer.due_date == date(2026, 3, 27)
+        assert timer.due_at == moscow(2026, 3, 28)
+
+    def test_a_calendar_term_paused_into_a_day_off_ends_on_the_next_working_day(self) -> None:
+        rule = msgspec.structs.replace(PAUSING, id="written.answer", term=30,
+                                       unit=TermUnit.CALENDAR_DAYS)
+        timer = start("", rule=rule)  # received Fri 02-20: 30 days end Sun 03-22
+        timer.pause(moscow(2026, 3, 2, 10))
+
+        timer.resume(moscow(2026, 3, 7, 11), CALENDAR)  # six days (rounded up): Sat 03-28
+
+        assert timer.due_date == date(2026, 3, 30)
+
+    def test_a_minute_paused_moves_a_calendar_term_one_day_from_its_own_end(self) -> None:
+        rule = msgspec.structs.replace(PAUSING, id="written.answer", term=30,
+                                       unit=TermUnit.CALENDAR_DAYS)
+        timer = start("", rule=rule)  # due Mon 03-23, moved there from Sun 03-22
+        timer.pause(moscow(2026, 2, 25, 10))
+
+        timer.resume(moscow(2026, 2, 25, 10, 1), CALENDAR)
+
+        assert timer.due_date == date(2026, 3, 23)  # 31 days: Mon 03-23 itself
+
+    def test_a_pause_after_the_term_ran_out_does_not_revive_the_timer(self) -> None:
+        timer = start("", rule=PAUSING)  # due Thu 02-26 24:00
+        late = timer.due_at + timedelta(hours=10)
+
+        timer.pause(late)
+        timer.resume(late + timedelta(hours=1), CALENDAR)
+        timer.stop(late + timedelta(hours=5), met=True, calendar=CALENDAR)
+
+        assert timer.paused_since is None and timer.due_date == date(2026, 2, 26)
+        assert timer.outcome is TimerState.BREACHED
+
+    def test_a_working_day_pause_moves_warnings_by_working_days(self) -> None:
+        rule = msgspec.structs.replace(PAUSING, term=10, warn_at=(0.9,))
+        timer = start("", rule=rule)  # received Fri 02-20 (Mon 02-23 is a holiday)
+        assert timer.warn_instants == [moscow(2026, 3, 7)]  # 9th working day: Fri 03-06
+        timer.pause(moscow(2026, 2, 24, 10))
+
+        timer.resume(moscow(2026, 2, 24, 11), CALENDAR)  # an hour: one working day
+
+        # the next working day after Fri 03-06 is Tue 03-10 (Mon 03-09 stands for 03-08),
+        # not Sat 03-07 as a calendar shift would make it
+        assert timer.warn_instants == [moscow(2026, 3, 11)]
+        assert timer.due_date == date(2026, 3, 11)
 
     def test_paused_time_is_kept_when_the_timer_is_then_met(self) -> None:
         timer = start("", rule=PAUSING)
