@@ -33,6 +33,7 @@ from adapters.personal_data import check_covers, cli_reader, fields_shown
 from adapters.settings import Settings
 from adapters.verify import Verdict, verify_database
 from api.cli_rebuild import add_rebuild_options
+from api.cli_types import positive_number
 from api.signals import run_until_signalled
 from domain.errors import ForbiddenError, ValidationError
 from domain.identity import account_stream_id, check_account_number
@@ -118,6 +119,10 @@ def replay(args: argparse.Namespace, settings: Settings) -> int:
 
 def export_events(args: argparse.Namespace, settings: Settings) -> int:
     """NDJSON to stdout: one event a line with its hashes, then the checkpoint proof."""
+    if args.start is not None and args.end is not None and args.end < args.start:
+        print(f"ledger export: --to {args.end.isoformat()} is before --from"
+              f" {args.start.isoformat()}: nothing would be exported", file=sys.stderr)
+        return 2
     stream_id = None if args.all else account_stream_id(args.account)
     with _services(settings) as services, tqdm(unit="event", desc="export",
                                                file=sys.stderr) as bar:
@@ -224,7 +229,7 @@ def add_audit_commands(
     p = sub.add_parser("replay", help="an account's state as of a moment, and its events")
     p.add_argument("account", type=account_argument)
     p.add_argument("--as-of", type=instant, help="store time, ISO 8601 with offset")
-    p.add_argument("--version", type=int, help="stream version to stop at")
+    p.add_argument("--version", type=positive_number, help="stream version to stop at")
     p.add_argument("--purpose", default="audit:replay", type=purpose_argument,
                    help="why personal data is read, e.g. appeal:2026-000123 (docs/"
                    "personal-data.md); recorded with the access")

@@ -22,6 +22,7 @@ from adapters.notify.letters import Letter, letters_to_print, mark_printed
 from adapters.personal_data import check_covers, cli_reader
 from adapters.settings import Settings
 from api.cli_audit import purpose_argument
+from api.cli_types import positive_number
 from domain.errors import ForbiddenError
 
 _line = msgspec.json.Encoder()
@@ -76,12 +77,6 @@ def _output(path: str | None) -> Iterator[IO[str]]:
         yield out
 
 
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return int(text)
-
-
 def add_letters_command(notify: argparse.ArgumentParser) -> None:
     """`ledger notify letters [--purpose P] [--out FILE] [--format F] [--limit N]
     [--mark-printed]`."""
@@ -93,7 +88,8 @@ def add_letters_command(notify: argparse.ArgumentParser) -> None:
     p.add_argument("--out", help="write to this file (mode 0600) instead of stdout")
     p.add_argument("--format", choices=("jsonl", "text"), default="jsonl",
                    help="jsonl: one letter a line (default); text: a page a letter")
-    p.add_argument("--limit", type=_positive, default=1000, help="at most this many (default 1000)")
+    p.add_argument("--limit", type=positive_number, default=1000,
+                   help="at most this many (default 1000)")
     p.add_argument("--mark-printed", action="store_true",
                    help="afterwards, take the letters written (and erased ones) off the queue")
     p.set_defaults(run=letters)

@@ -213,6 +213,18 @@ class TestAsOfParts:
 
         assert shown["contactPoints"][0]["value"] == "[erased]"
 
+    @pytest.mark.parametrize("version", [0, -3])
+    def test_a_version_below_one_is_refused_by_field(
+        self, ledger: LedgerClient, version: int
+    ) -> None:
+        account = account_number()
+        ledger.register(account)
+
+        answer = ledger.gql(PARTS, {"number": account, "version": version}, Role.AUDITOR)
+
+        assert answer.code == "VALIDATION"
+        assert answer.error["extensions"]["field"] == "version"
+
     def test_neither_a_moment_nor_a_version_is_refused(self, ledger: LedgerClient) -> None:
         account = account_number()
         ledger.register(account)

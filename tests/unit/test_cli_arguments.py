@@ -47,6 +47,17 @@ def test_a_report_ending_before_it_starts_is_refused(capsys: pytest.CaptureFixtu
     assert "--to 2025-12-31 is before --from 2026-01-01" in capsys.readouterr().err
 
 
+def test_an_export_ending_before_it_starts_is_refused(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["export", "123456", "--from", "2026-03-02T10:00:00+03:00",
+            "--to", "2026-03-01T10:00:00+03:00"]
+
+    assert main(argv) == 2
+    assert ("--to 2026-03-01T10:00:00+03:00 is before --from 2026-03-02T10:00:00+03:00"
+            in capsys.readouterr().err)
+
+
 @pytest.mark.parametrize(("argv", "said"), [
     (["--ttl", "0"], "argument --ttl: must be a positive number of seconds, got 0"),
     (["--ttl", "-5"], "argument --ttl: must be a positive number of seconds, got -5"),
@@ -80,7 +91,9 @@ def test_verify_refuses_options_it_would_ignore(
     (["verify", "--file", "x.ndjson", "--root", "zz"], "'zz' is not a checkpoint root"),
     (["serve", "--port", "99999"], "99999 is not a port: 1 to 65535"),
     (["serve", "--port", "eighty"], "'eighty' is not a port number"),
-], ids=["root", "port-range", "port-text"])
+    (["replay", "123456", "--version", "-1"], "'-1' is not a positive whole number"),
+    (["replay", "123456", "--version", "0"], "'0' is not a positive whole number"),
+], ids=["root", "port-range", "port-text", "version-negative", "version-zero"])
 def test_a_malformed_option_is_refused_by_argparse(
     argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

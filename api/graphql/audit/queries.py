@@ -33,6 +33,9 @@ async def as_of(
         raise ValidationError("give at, version or both: where the replay stops", "at")
     if at is not None and at.utcoffset() is None:
         raise ValidationError("at needs an offset, e.g. 2026-03-02T12:00:00+03:00", "at")
+    if version is not None and version < 1:
+        raise ValidationError(f"version must be 1 or more (a stream starts at 1), got {version}",
+                              "version")
     services = info.context.services
     store = services.ledger.repository.event_store
 
