@@ -18,7 +18,7 @@ from adapters.clock import SlaClock
 from adapters.follower import LogFollower
 from adapters.group_commit import GroupCommitter
 from adapters.migrate import apply_migrations
-from adapters.nats.publisher import NatsEventPublisher
+from adapters.nats.publisher import RECHECK_SECONDS, NatsEventPublisher
 from adapters.nats.stored_pages import MessageFollower
 from adapters.nats.streams import Subjects
 from adapters.nats.workers import Worker, start_workers_thread
@@ -198,7 +198,8 @@ class Services:
 
         async def publish(client: Client, js: JetStreamContext, stop: asyncio.Event) -> None:
             await NatsEventPublisher(
-                self.pool, follower, js, Subjects.of(settings), client=client
+                self.pool, follower, js, Subjects.of(settings), client=client,
+                recheck_seconds=min(RECHECK_SECONDS, settings.nats_duplicate_window_seconds / 2),
             ).run(stop)
 
         return publish

@@ -6,7 +6,10 @@ on the stream beyond the recorded position: before it sends again after a failur
 the publisher asks the stream for its last message and records the position up to it, so those
 events are not sent twice even after the duplicate window; whatever still comes twice (nats-py
 flushes what it buffered while reconnecting) carries the same `Nats-Msg-Id` and JetStream drops it.
-Nothing is published while disconnected.
+Nothing is published while disconnected. Another publisher (a second `ledger serve`) may have
+sent a batch and died before recording it, longer ago than the duplicate window: so the stream
+is also asked whenever this publisher's own last record is older than `recheck_seconds` (half
+the window at most), since only then could another have held the position meanwhile.
 
 While the last ack of a full batch is awaited, the next batch is read and encoded in the worker
 thread; it is used only if the position then recorded is where it starts.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
@@ -34,6 +38,7 @@ from adapters.projector import lock_position
 log = logging.getLogger("ledger.publisher")
 
 NAME = "nats_publisher"
+RECHECK_SECONDS = 1.0
 _POLL = 0.05
 _RETRY_PAUSE = 0.2
 _MAX_PAUSE = 5.0
@@ -46,12 +51,15 @@ class NatsEventPublisher:
     def __init__(
         self, pool: ConnectionPool, follower: LogFollower, js: JetStreamContext,
         subjects: Subjects, batch: int = 1000, client: Client | None = None,
+        recheck_seconds: float = RECHECK_SECONDS,
     ) -> None:
         self.pool, self.follower, self.js = pool, follower, js
         self.subjects, self.batch = subjects, batch
         self.client: Client = client if client is not None else js._nc
+        self.recheck_seconds = recheck_seconds
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsure = True  # the stream may hold events past the recorded position
+        self._sure_at = 0.0  # when this publisher last recorded what the stream holds
         self._next: tuple[int, list[Outgoing]] | None = None
 
     async def step(self) -> int:
@@ -65,13 +73,15 @@ class NatsEventPublisher:
     def _step_locked(self) -> int:
         with self.pool.connection() as conn, conn.transaction():
             position = lock_position(conn, NAME)
+            if time.monotonic() - self._sure_at > self.recheck_seconds:
+                self._unsure = True  # another publisher may have held the position since
             batch = self._prefetched(position) or self._read(position)
             if not batch:
                 return 0
             error = self._publish(conn, batch)
         if error is not None:
             raise error
-        self._unsure = False
+        self._unsure, self._sure_at = False, time.monotonic()
         return len(batch)
 
     def _publish(self, conn: Connection[Any], batch: list[Outgoing]) -> Exception | None:
@@ -90,7 +100,8 @@ class NatsEventPublisher:
         return error
 
     def _held(self, batch: list[Outgoing]) -> int:
-        """How much of the batch the stream holds; asked at start and after a failure only."""
+        """How much of the batch the stream holds; asked at start, after a failure and after
+        a pause (see the module's docstring) only."""
         if not self._unsure:
             return 0
         return self._on_loop(stored_prefix(self.js, self.subjects.stream, batch))

@@ -4,6 +4,7 @@ a broken chain is repaired without gap or duplicate, and the fast bodies equal t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
@@ -202,3 +203,51 @@ class TestBrokenChain:
         assert republished == len(expected) == 12
         assert (info.state.messages, info.state.last_seq) == (12, 12)
         assert_each_event_once_in_order(received, expected, subjects)
+
+
+class TestTakeover:
+    async def test_a_batch_another_publisher_sent_past_the_window_is_not_sent_again(
+        self, services: Services, nats_server_url: str, nats_names: NatsNames,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Arrange: two publishers (two `ledger serve`) on one stream with a one-second window.
+        # The first records a batch; the second sends the next and dies before recording it.
+        settings = dataclasses.replace(settings_for(nats_names, "takeover"),
+                                       nats_duplicate_window_seconds=1.0)
+        subjects = Subjects.of(settings)
+        start = await asyncio.to_thread(publish_from_head, services)
+        accounts = [new_account_number() for _ in range(2)]
+        await asyncio.to_thread(write, services, [call(accounts[0], f"Звонок {i}")
+                                                  for i in range(4)])
+        recorded = await asyncio.to_thread(logged_after, services, start)
+        async with jetstream(nats_server_url, settings) as js:
+            follower, dying = (LogFollower(services.ledger, services.url) for _ in range(2))
+            first = NatsEventPublisher(services.pool, follower, js, subjects,
+                                       recheck_seconds=0.5)
+            second = NatsEventPublisher(services.pool, dying, js, subjects,
+                                        recheck_seconds=0.5)
+            assert await first.step() == len(recorded)
+            await asyncio.to_thread(write, services, [call(accounts[1], f"Звонок {i}")
+                                                      for i in range(5)])
+            expected = await asyncio.to_thread(logged_after, services, start)
+
+            def killed(conn: Connection[Any], position: int) -> None:
+                raise CrashError("killed after the acks, before the position record")
+
+            monkeypatch.setattr(second, "_record", killed)
+            with pytest.raises(CrashError):
+                await second.step()
+            await asyncio.sleep(1.5)  # past the window: JetStream no longer drops repeats
+
+            # Act: the first publisher takes the position up again.
+            taken_up = await first.step()
+            info = await js.stream_info(subjects.stream)
+            received = await ordered_consumer_reads(js, subjects, len(expected))
+        follower.close()
+        dying.close()
+
+        # Assert: found on the stream, recorded, not sent again.
+        assert taken_up == len(expected) - len(recorded) == 6  # an Opened and five calls
+        assert (info.state.messages, info.state.last_seq) == (len(expected), len(expected))
+        assert_each_event_once_in_order(received, expected, subjects)
+        assert await asyncio.to_thread(position_of, services.pool, NAME) == expected[-1].position
