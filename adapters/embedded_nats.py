@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import ctypes
 import logging
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
@@ -83,18 +88,19 @@ class EmbeddedNats:
         """Start the server and return once its client port accepts connections."""
         if self.running:
             return
-        if reachable(self.host, self.port):
+        if reachable(self.host, self.port) and not self._stopped_leftover():
             raise RuntimeError(f"port {self.port} is already in use: cannot start nats-server")
         self.store_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.data_dir / "nats-server.log"
         self._log = log_path.open("ab")
         cmd = [str(nats_server_binary()), "-js", "-a", self.host, "-p", str(self.port)]
-        cmd += ["-sd", str(self.store_dir)]
+        cmd += ["-sd", str(self.store_dir), "-P", str(self._pid_file)]
         if self.sync_always:  # fsync every message before its ack (LEDGER_NATS_SYNC_ALWAYS)
             config = self.data_dir / "nats-sync.conf"
             config.write_text('jetstream { sync_interval: "always" }\n')
             cmd += ["-c", str(config)]
-        self._process = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)
+        self._process = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
+                                         preexec_fn=_dying_with(os.getpid()))
         atexit.register(self.stop)
         deadline = time.monotonic() + self.timeout
         while not reachable(self.host, self.port, timeout=0.2):
@@ -104,6 +110,30 @@ class EmbeddedNats:
                 raise RuntimeError(f"nats-server did not start on port {self.port}:\n{tail}")
             time.sleep(0.02)
         logger.info("embedded nats started", extra={"url": self.url, "pid": self._process.pid})
+
+    @property
+    def _pid_file(self) -> Path:
+        return self.data_dir / "nats-server.pid"
+
+    def _stopped_leftover(self) -> bool:
+        """Stop the server a killed `ledger serve` left on this data dir and port (SIGKILL
+        skips atexit); True once its port is free. Another program's server is left alone."""
+        try:
+            pid = int(self._pid_file.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            return False
+        if str(self.store_dir).encode() not in cmdline or str(self.port).encode() not in cmdline:
+            return False
+        logger.warning("stopping the nats-server a previous run left", extra={"pid": pid})
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + self.timeout
+        while reachable(self.host, self.port, timeout=0.2):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
 
     def stop(self) -> None:
         """SIGTERM (JetStream flushes its files), then SIGKILL if it has not exited in time."""
@@ -136,3 +166,19 @@ class EmbeddedNats:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _dying_with(parent: int) -> Callable[[], None] | None:
+    """Linux: the server gets SIGTERM when the process that started it dies, even by SIGKILL,
+    so a restart finds its port free (the started-from thread must live as long: the CLI's
+    main thread does). Elsewhere, `_stopped_leftover` is what remains."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
+
+    def set_death_signal() -> None:
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the signal was asked for
+            os._exit(1)
+
+    return set_death_signal

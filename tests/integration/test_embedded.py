@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from nats.js.api import StorageType
 
 from adapters.embedded import EmbeddedNats, EmbeddedPostgres, reachable, url_with_database
+from adapters.embedded_nats import free_port
 from tests.conftest import NatsNames
 
 pytestmark = pytest.mark.integration
@@ -158,6 +160,43 @@ def test_embedded_nats_refuses_a_busy_port(embedded_nats: EmbeddedNats, tmp_path
     """A second server on a taken port fails loudly instead of talking to the wrong server."""
     with pytest.raises(RuntimeError, match="already in use"):
         EmbeddedNats(tmp_path / "other", port=embedded_nats.port).start()
+
+
+def test_a_server_left_on_the_same_data_dir_and_port_is_taken_over(tmp_path: Path) -> None:
+    """What a killed `ledger serve` left behind is stopped, so the restart can start."""
+    left = EmbeddedNats(tmp_path, port=free_port())
+    left.start()
+    leftover = left._process
+    assert leftover is not None
+    try:
+        restarted = EmbeddedNats(tmp_path, port=left.port)
+        restarted.start()
+        try:
+            assert restarted.running and leftover.wait(10) == 0  # SIGTERM, exited cleanly
+            assert reachable("127.0.0.1", restarted.port)
+        finally:
+            restarted.stop()
+    finally:
+        left.stop()
+
+
+def test_the_server_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
+    """kill -9 skips atexit: the server still goes (Linux), and its port is free again."""
+    port = free_port()
+    code = ("import time; from pathlib import Path; from adapters.embedded import EmbeddedNats;"
+            f" EmbeddedNats(Path({str(tmp_path)!r}), port={port}).start();"
+            " print('up', flush=True); time.sleep(60)")
+    starter = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE)
+    assert starter.stdout is not None and starter.stdout.readline() == b"up\n"
+    assert reachable("127.0.0.1", port)
+
+    starter.send_signal(signal.SIGKILL)
+    starter.wait(10)
+
+    deadline = time.monotonic() + 10
+    while reachable("127.0.0.1", port) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not reachable("127.0.0.1", port)
 
 
 def test_database_url_is_a_fresh_database_of_this_run(
