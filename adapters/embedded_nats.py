@@ -101,6 +101,7 @@ class EmbeddedNats:
             cmd += ["-c", str(config)]
         self._process = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
                                          preexec_fn=_dying_with(os.getpid()))
+        self._owner_file.write_text(str(os.getpid()))
         atexit.register(self.stop)
         deadline = time.monotonic() + self.timeout
         while not reachable(self.host, self.port, timeout=0.2):
@@ -115,15 +116,25 @@ class EmbeddedNats:
     def _pid_file(self) -> Path:
         return self.data_dir / "nats-server.pid"
 
+    @property
+    def _owner_file(self) -> Path:
+        """The pid of the process that started the server: while the server is its child,
+        the server is in use."""
+        return self.data_dir / "nats-server.owner"
+
     def _stopped_leftover(self) -> bool:
         """Stop the server a killed `ledger serve` left on this data dir and port (SIGKILL
-        skips atexit); True once its port is free. Another program's server is left alone."""
+        skips atexit); True once its port is free. A server whose starter still runs (another
+        command on the same data dir) or another program's server is left alone."""
         try:
             pid = int(self._pid_file.read_text().strip())
+            owner = int(self._owner_file.read_text().strip())
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except (OSError, ValueError):
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
             return False
-        if str(self.store_dir).encode() not in cmdline or str(self.port).encode() not in cmdline:
+        ours = str(self.store_dir).encode() in cmdline and str(self.port).encode() in cmdline
+        if not ours or parent == owner:
             return False
         logger.warning("stopping the nats-server a previous run left", extra={"pid": pid})
         with contextlib.suppress(ProcessLookupError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -162,22 +163,39 @@ def test_embedded_nats_refuses_a_busy_port(embedded_nats: EmbeddedNats, tmp_path
         EmbeddedNats(tmp_path / "other", port=embedded_nats.port).start()
 
 
-def test_a_server_left_on_the_same_data_dir_and_port_is_taken_over(tmp_path: Path) -> None:
-    """What a killed `ledger serve` left behind is stopped, so the restart can start."""
-    left = EmbeddedNats(tmp_path, port=free_port())
-    left.start()
-    leftover = left._process
-    assert leftover is not None
+def test_a_server_whose_starter_still_runs_is_left_alone(tmp_path: Path) -> None:
+    """Another command on the same data dir (`ledger notify` beside `ledger serve`) must not
+    stop the server serve is using: it is refused, as any busy port."""
+    with EmbeddedNats(tmp_path) as running:
+        with pytest.raises(RuntimeError, match="already in use"):
+            EmbeddedNats(tmp_path, port=running.port).start()
+
+        assert running.running and reachable("127.0.0.1", running.port)
+
+
+def test_a_server_left_by_a_killed_starter_is_taken_over(tmp_path: Path) -> None:
+    """What a killed `ledger serve` left (where the server could not die with it) is stopped,
+    so the restart can start."""
+    port = free_port()
+    code = ("import time; from pathlib import Path; from adapters import embedded_nats as e;"
+            " e._dying_with = lambda parent: None;"  # as where no death signal exists
+            f" e.EmbeddedNats(Path({str(tmp_path)!r}), port={port}).start();"
+            " print('up', flush=True); time.sleep(60)")
+    starter = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE)
+    assert starter.stdout is not None and starter.stdout.readline() == b"up\n"
+    starter.send_signal(signal.SIGKILL)
+    starter.wait(10)
+    assert reachable("127.0.0.1", port)  # left behind
+
+    restarted = EmbeddedNats(tmp_path, port=port)
     try:
-        restarted = EmbeddedNats(tmp_path, port=left.port)
         restarted.start()
-        try:
-            assert restarted.running and leftover.wait(10) == 0  # SIGTERM, exited cleanly
-            assert reachable("127.0.0.1", restarted.port)
-        finally:
-            restarted.stop()
+        assert restarted.running and reachable("127.0.0.1", port)
     finally:
-        left.stop()
+        restarted.stop()
+        leftover = int((tmp_path / "nats-server.pid").read_text() or 0)
+        with contextlib.suppress(ProcessLookupError):  # never leave it running
+            os.kill(leftover, signal.SIGKILL)
 
 
 def test_the_server_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
