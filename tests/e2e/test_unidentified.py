@@ -51,6 +51,13 @@ def record(ledger: LedgerClient, contact: dict[str, str], external_id: str | Non
         "externalId": external_id}})
 
 
+def visited(ledger: LedgerClient, *numbers: str, summary: str = "Визит") -> None:
+    """An office visit on each account: the account exists, with a contact of its own."""
+    for number in numbers:
+        ledger.record({"accountNumber": number, "channel": "OFFICE", "direction": "INBOUND",
+                       "occurredAt": "2026-03-01T10:00:00+03:00", "summary": summary})
+
+
 def entries(ledger: LedgerClient, number: str, purpose: str | None) -> list[dict[str, Any]]:
     answer, _ = post(ledger, TIMELINE, {"number": number}, purpose=purpose)
     found = answer.data["account"]
@@ -101,8 +108,7 @@ class TestUnidentifiedContacts:
 
     def test_a_linked_contact_shows_in_the_accounts_timeline(self, ledger: LedgerClient) -> None:
         account = account_number()
-        ledger.record({"accountNumber": account, "channel": "OFFICE", "direction": "INBOUND",
-                       "occurredAt": "2026-03-01T10:00:00+03:00", "summary": "Визит в ЦОК"})
+        visited(ledger, account, summary="Визит в ЦОК")
         ref = record(ledger, {"phone": phone()}).data["recordUnidentifiedInteraction"][
             "contactRef"]
         assert {e["accountNumber"] for e in entries(ledger, account, None)} == {account}
@@ -121,9 +127,7 @@ class TestUnidentifiedContacts:
         self, ledger: LedgerClient
     ) -> None:
         account, other = account_number(), account_number()
-        for number in (account, other):
-            ledger.record({"accountNumber": number, "channel": "OFFICE", "direction": "INBOUND",
-                           "occurredAt": "2026-03-01T10:00:00+03:00", "summary": "Визит"})
+        visited(ledger, account, other)
         ref = record(ledger, {"phone": phone()}, summary="Звонил до заключения договора").data[
             "recordUnidentifiedInteraction"]["contactRef"]
         link = ledger.gql(LINK, {"input": {"contactRef": ref, "accountNumber": account}})
@@ -140,9 +144,7 @@ class TestUnidentifiedContacts:
 
     def test_a_wrong_link_is_corrected_by_linking_again(self, ledger: LedgerClient) -> None:
         wrong, right = account_number(), account_number()
-        for number in (wrong, right):
-            ledger.record({"accountNumber": number, "channel": "OFFICE", "direction": "INBOUND",
-                           "occurredAt": "2026-03-01T10:00:00+03:00", "summary": "Визит"})
+        visited(ledger, wrong, right)
         ref = record(ledger, {"phone": phone()}).data["recordUnidentifiedInteraction"][
             "contactRef"]
 
@@ -172,9 +174,7 @@ class TestUnidentifiedContacts:
         self, ledger: LedgerClient
     ) -> None:
         account, other = account_number(), account_number()
-        for number in (account, other):
-            ledger.record({"accountNumber": number, "channel": "OFFICE", "direction": "INBOUND",
-                           "occurredAt": "2026-03-01T10:00:00+03:00", "summary": "Визит"})
+        visited(ledger, account, other)
         calls = {number: record(ledger, {"phone": phone()}, summary=f"Звонил по {number}").data[
             "recordUnidentifiedInteraction"]["contactRef"] for number in (account, other)}
         for number, ref in calls.items():
@@ -203,8 +203,7 @@ class TestUnidentifiedContacts:
         self, ledger: LedgerClient
     ) -> None:
         account = account_number()
-        ledger.record({"accountNumber": account, "channel": "OFFICE", "direction": "INBOUND",
-                       "occurredAt": "2026-03-01T10:00:00+03:00", "summary": "Визит"})
+        visited(ledger, account)
         erased = ledger.gql(ERASE_LINKED, {"input": {
             "accountNumber": account, "ground": "152-ФЗ ст. 21"}}, token=Role.ADMIN)
         assert erased.data["erasePersonalData"]["linkedContacts"] == []
@@ -268,8 +267,7 @@ class TestLinkedContactsLive:
         self, ledger: LedgerClient
     ) -> None:
         account, caller = account_number(), {"phone": phone()}
-        ledger.record({"accountNumber": account, "channel": "OFFICE", "direction": "INBOUND",
-                       "occurredAt": "2026-03-01T10:00:00+03:00", "summary": "Визит"})
+        visited(ledger, account)
         ref = record(ledger, caller).data["recordUnidentifiedInteraction"]["contactRef"]
         async with connected(ledger, ledger.token(Role.OPERATOR)) as ws:
             await subscribe(ws, "t", SUBSCRIBED, account)
