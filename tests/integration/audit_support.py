@@ -27,6 +27,8 @@ from domain.values import AppealType, Channel, Contact, Direction
 MSK = timezone(timedelta(hours=3))
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=MSK)
 EVENTS_TABLE = "ledger_events"
+TABLE = sql.Identifier("public", EVENTS_TABLE)
+"""The events table as queries name it."""
 
 
 def settings() -> Settings:

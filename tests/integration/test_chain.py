@@ -14,7 +14,6 @@ from uuid import UUID
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from adapters.nats.streams import Subjects
 from adapters.transcoder import MsgspecMapper
@@ -25,6 +24,7 @@ from domain.identity import account_stream_id
 from tests.conftest import NatsNames
 from tests.integration.audit_support import (
     EVENTS_TABLE,
+    TABLE,
     built,
     chain_level,
     fresh_account,
@@ -35,7 +35,6 @@ from tests.integration.audit_support import (
 
 pytestmark = pytest.mark.integration
 
-TABLE = sql.Identifier("public", EVENTS_TABLE)
 _copies = itertools.count()
 
 

@@ -19,7 +19,7 @@ from domain.identity import account_stream_id
 from domain.ledger import Request
 from domain.values import Channel, Direction
 from tests.integration.audit_support import (
-    EVENTS_TABLE,
+    TABLE,
     built,
     chain_level,
     fresh_account,
@@ -29,7 +29,6 @@ from tests.integration.audit_support import (
 
 pytestmark = pytest.mark.integration
 
-TABLE = sql.Identifier("public", EVENTS_TABLE)
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 

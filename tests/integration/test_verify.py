@@ -26,6 +26,7 @@ from domain.identity import account_stream_id
 from tests.integration import pd_support
 from tests.integration.audit_support import (
     EVENTS_TABLE,
+    TABLE,
     built,
     chain_level,
     fresh_account,
@@ -35,7 +36,6 @@ from tests.integration.audit_support import (
 
 pytestmark = pytest.mark.integration
 
-TABLE = sql.Identifier("public", EVENTS_TABLE)
 NOT_CHAINED = "event not in the chain follower's record (inserted, or its link deleted)"
 _copies = itertools.count()
 
