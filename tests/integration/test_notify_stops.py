@@ -5,7 +5,7 @@ no receipt may fail a notification that was never sent."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -103,42 +103,48 @@ class TestSlowServer:
         assert row.status == "sent"
 
 
+async def stopped_while_waiting(
+    services: Services, provider: SmsProvider, mobile: str, stop: Callable[[str], object]
+) -> tuple[str, str | None]:
+    """An SMS waits out a gateway outage, `stop(account)` happens, the gateway comes back:
+    the notification's status and reason then."""
+    account = requested(services, C.SMS, mobile=mobile)
+    provider.mode = "down"
+    sender = dispatcher(services, {C.SMS: provider.gateway()})
+    await sender.step()
+
+    stop(account)
+    project(services)
+    provider.mode = "ok"
+    await asyncio.sleep(BACK_OFF)
+    await sender.step()
+
+    (row,) = notifications(services, account)
+    return row.status, row.reason
+
+
 class TestStopped:
     async def test_withdrawn_consent_stops_a_waiting_sms(
         self, services: Services, provider: SmsProvider
     ) -> None:
-        account = requested(services, C.SMS, mobile="+79001234567")
-        provider.mode = "down"
-        sender = dispatcher(services, {C.SMS: provider.gateway()})
-        await sender.step()
+        def withdraw(account: str) -> None:
+            act(services, n.RecordConsent(account_number=account, channel=C.SMS, given=False))
 
-        act(services, n.RecordConsent(account_number=account, channel=C.SMS, given=False))
-        project(services)
-        provider.mode = "ok"
-        await asyncio.sleep(BACK_OFF)
-        await sender.step()
+        outcome = await stopped_while_waiting(services, provider, "+79001234567", withdraw)
 
-        (row,) = notifications(services, account)
-        assert (row.status, row.reason) == ("not_sent", "consent for sms withdrawn")
+        assert outcome == ("not_sent", "consent for sms withdrawn")
         assert provider.received == []
 
     async def test_erased_personal_data_stops_a_waiting_sms(
         self, services: Services, provider: SmsProvider
     ) -> None:
-        account = requested(services, C.SMS, mobile="+79001234568")
-        provider.mode = "down"
-        sender = dispatcher(services, {C.SMS: provider.gateway()})
-        await sender.step()
+        def erased(account: str) -> None:
+            erase(services.ledger, services.committer, services.keys,
+                  c.ErasePersonalData(account_number=account, ground="152-ФЗ ст. 21"), OPERATOR)
 
-        erase(services.ledger, services.committer, services.keys,
-              c.ErasePersonalData(account_number=account, ground="152-ФЗ ст. 21"), OPERATOR)
-        project(services)
-        provider.mode = "ok"
-        await asyncio.sleep(BACK_OFF)
-        await sender.step()
+        outcome = await stopped_while_waiting(services, provider, "+79001234568", erased)
 
-        (row,) = notifications(services, account)
-        assert (row.status, row.reason) == ("not_sent", "personal data erased")
+        assert outcome == ("not_sent", "personal data erased")
         assert provider.received == []
 
 
